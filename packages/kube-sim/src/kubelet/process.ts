@@ -1,0 +1,133 @@
+// Runs one container as a local child process. As root on Linux the process gets a private
+// mount namespace (unshare -m) in which every volume is bind-mounted at its real mountPath, then
+// drops to the pod's uid/gid with setpriv. Elsewhere ("direct" isolation) it is spawned as is:
+// mount paths are not real and volumes are reachable only through KUBE_SIM_VOLUME_* variables.
+
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { LineSplitter } from "./line-splitter.ts";
+import type { ContainerOutput } from "./log-store.ts";
+
+export type Isolation = "namespace" | "direct";
+
+export interface VolumeMount {
+  hostPath: string;
+  mountPath: string;
+  readOnly: boolean;
+}
+
+export interface ContainerProcessSpec {
+  argv: string[];
+  env: Record<string, string>;
+  workingDir?: string;
+  user?: { uid: number; gid: number };
+  mounts: VolumeMount[];
+  isolation: Isolation;
+  /** Where a "direct" process runs when it has no workingDir (a per-pod scratch directory). */
+  scratchDir: string;
+}
+
+export interface ContainerExit {
+  exitCode: number;
+  signal?: NodeJS.Signals;
+  /** Set when the process could not be started at all (e.g. executable not found). */
+  startError?: string;
+}
+
+export interface RunningProcess {
+  readonly pid: number | undefined;
+  /** Signals the whole process group (the container's processes). */
+  signal(signal: NodeJS.Signals): void;
+}
+
+let probedIsolation: Isolation | undefined;
+
+/** Probes once whether private mount namespaces are available (root on Linux, unshare allowed). */
+export function probeIsolation(): Isolation {
+  if (probedIsolation !== undefined) return probedIsolation;
+  const isRoot = process.platform === "linux" && process.getuid?.() === 0;
+  const probe = isRoot ? spawnSync("/usr/bin/unshare", ["-m", "--propagation", "private", "true"]) : undefined;
+  probedIsolation = probe !== undefined && probe.status === 0 ? "namespace" : "direct";
+  return probedIsolation;
+}
+
+/** Quotes one value for POSIX sh: 'it'\''s'. */
+export function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+/** The sh script run inside the private mount namespace; the user's command comes as "$@". */
+export function namespaceScript(spec: Pick<ContainerProcessSpec, "mounts" | "workingDir" | "user">): string {
+  const steps: string[] = ["set -e"];
+  for (const mount of spec.mounts) {
+    const target = shellQuote(mount.mountPath);
+    steps.push(`mkdir -p ${target}`, `mount --bind ${shellQuote(mount.hostPath)} ${target}`);
+    if (mount.readOnly) steps.push(`mount -o remount,bind,ro ${target}`);
+  }
+  if (spec.workingDir !== undefined) steps.push(`mkdir -p ${shellQuote(spec.workingDir)}`, `cd ${shellQuote(spec.workingDir)}`);
+  else steps.push("cd /");
+  if (spec.user !== undefined) {
+    steps.push(`exec setpriv --reuid=${spec.user.uid} --regid=${spec.user.gid} --clear-groups -- "$@"`);
+  } else {
+    steps.push(`exec "$@"`);
+  }
+  return steps.join("\n");
+}
+
+function spawnContainer(spec: ContainerProcessSpec): ChildProcess {
+  const stdio: ["ignore", "pipe", "pipe"] = ["ignore", "pipe", "pipe"];
+  if (spec.isolation === "namespace") {
+    const args = ["-m", "--propagation", "private", "/bin/sh", "-c", namespaceScript(spec), "sh", ...spec.argv];
+    return spawn("/usr/bin/unshare", args, { env: spec.env, cwd: "/", detached: true, stdio });
+  }
+  const cwd = spec.workingDir ?? spec.scratchDir;
+  mkdirSync(cwd, { recursive: true });
+  const [file, ...args] = spec.argv;
+  return spawn(file ?? "", args, {
+    env: spec.env, cwd, detached: true, stdio, uid: spec.user?.uid, gid: spec.user?.gid,
+  });
+}
+
+/**
+ * Starts the process and captures stdout/stderr into `output` line by line. When the main
+ * process exits the rest of its group is killed (as a container's PID namespace would be), the
+ * pipes are drained, the output ended, and then `onExit` is called exactly once.
+ */
+export function startContainerProcess(spec: ContainerProcessSpec, output: ContainerOutput,
+  onExit: (exit: ContainerExit) => void): RunningProcess {
+  const child = spawnContainer(spec);
+  const stdout = new LineSplitter((text) => output.append("stdout", text));
+  const stderr = new LineSplitter((text) => output.append("stderr", text));
+  child.stdout?.on("data", (chunk: Buffer) => stdout.push(chunk));
+  child.stderr?.on("data", (chunk: Buffer) => stderr.push(chunk));
+  let exit: ContainerExit | undefined;
+  const signalGroup = (signal: NodeJS.Signals): void => {
+    if (child.pid === undefined) return;
+    try { process.kill(-child.pid, signal); } catch { /* the group is already gone */ }
+  };
+  child.on("error", (error) => {
+    exit ??= { exitCode: 128, startError: error.message };
+  });
+  child.on("exit", (code, signal) => {
+    exit ??= { exitCode: code ?? 128 + signalNumber(signal), ...(signal !== null ? { signal } : {}) };
+    signalGroup("SIGKILL"); // leftover background processes would hold the pipes open
+  });
+  child.on("close", () => {
+    stdout.flush();
+    stderr.flush();
+    output.end();
+    onExit(exit ?? { exitCode: 128, startError: "process closed without an exit status" });
+  });
+  return {
+    get pid() { return child.pid; },
+    signal: signalGroup,
+  };
+}
+
+const SIGNAL_NUMBERS: Partial<Record<NodeJS.Signals, number>> = {
+  SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGABRT: 6, SIGKILL: 9, SIGSEGV: 11, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15,
+};
+
+function signalNumber(signal: NodeJS.Signals | null): number {
+  return signal === null ? 0 : (SIGNAL_NUMBERS[signal] ?? 0);
+}
