@@ -1,0 +1,356 @@
+// The in-memory object store: one global resourceVersion, optimistic concurrency, finalizers and
+// deletion propagation, and a change log that watches replay from.
+import { randomInt, randomUUID } from "node:crypto";
+import { admissionFor } from "./admission.ts";
+import { EventLog, objectKey } from "./event-log.ts";
+import { alreadyExists, badRequest, conflict, invalid, namespaceNotFound, notFound, staleConflict, expired } from "./errors.ts";
+import { NAMESPACES, apiVersionOf, definitionOf, STORED_RESOURCES } from "./resources.ts";
+import type { ResourceDefinition } from "./resources.ts";
+import { fieldSelectorPredicate, labelSelectorPredicate } from "./selectors.ts";
+import type {
+  DeleteOptions, KubeObject, ListOptions, ListResult, ResourceType, Store, StoreEvent, WatchEventType,
+} from "./types.ts";
+
+export interface MemoryStoreOptions {
+  /** How many recent events a watch may resume from (older → 410 Expired). */
+  historyLimit?: number;
+  now?: () => Date;
+  /** Namespaces that exist from the start. */
+  namespaces?: string[];
+  onWatcherError?: (error: unknown) => void;
+}
+
+/** The alphabet the real API server draws generateName suffixes from (no vowels, no look-alikes). */
+const NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
+
+export const ORPHAN_FINALIZER = "orphan";
+export const FOREGROUND_FINALIZER = "foregroundDeletion";
+
+export function randomSuffix(length = 5): string {
+  let suffix = "";
+  for (let i = 0; i < length; i++) suffix += NAME_ALPHABET[randomInt(NAME_ALPHABET.length)];
+  return suffix;
+}
+
+function rfc3339Seconds(date: Date): string {
+  return date.toISOString().replace(/\.\d+Z$/, "Z");
+}
+
+/** Everything but metadata.resourceVersion, for detecting no-op writes. */
+function contentOf(object: KubeObject): string {
+  return JSON.stringify({ ...object, metadata: { ...object.metadata, resourceVersion: undefined } });
+}
+
+function specOf(object: KubeObject): string {
+  return JSON.stringify(object.spec ?? null);
+}
+
+interface ContinueToken { rv: number; after: string }
+
+export class MemoryStore implements Store {
+  private readonly objects = new Map<string, Map<string, KubeObject>>();
+  private version = 0;
+  private readonly log: EventLog;
+  private readonly now: () => Date;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    this.now = options.now ?? (() => new Date());
+    this.log = new EventLog(options.historyLimit ?? 10_000,
+      options.onWatcherError ?? ((error) => console.error("kube-sim: a store watcher threw:", error)));
+    for (const name of options.namespaces ?? ["default", "kube-system"]) {
+      this.create(NAMESPACES, { apiVersion: "v1", kind: "Namespace", metadata: { name } });
+    }
+  }
+
+  currentResourceVersion(): number {
+    return this.version;
+  }
+
+  oldestWatchableVersion(): number {
+    return this.log.oldestWatchableVersion();
+  }
+
+  create(resource: ResourceType, input: KubeObject): KubeObject {
+    const def = definitionOf(resource);
+    const object = structuredClone(input);
+    object.apiVersion = apiVersionOf(def);
+    object.kind = def.kind;
+    const meta = (object.metadata ??= {});
+    this.placeInNamespace(def, object);
+    if (!meta.name) {
+      if (!meta.generateName) {
+        throw invalid(def, "", [{ reason: "FieldValueRequired", field: "metadata.name",
+          message: "Required value: name or generateName is required" }]);
+      }
+      meta.name = this.generateName(def, meta.namespace, meta.generateName);
+    }
+    if (this.table(def).has(this.key(meta.namespace, meta.name))) throw alreadyExists(def, meta.name);
+    meta.uid = randomUUID();
+    meta.creationTimestamp = rfc3339Seconds(this.now());
+    delete meta.resourceVersion;
+    delete meta.deletionTimestamp;
+    delete meta.deletionGracePeriodSeconds;
+    if (object.spec !== undefined) meta.generation = 1;
+    const admission = admissionFor(def);
+    admission.prepareCreate?.(object);
+    admission.normalize?.(object);
+    this.validate(def, object);
+    return this.commit(def, "ADDED", object);
+  }
+
+  get(resource: ResourceType, namespace: string | undefined, name: string): KubeObject {
+    const found = this.tryGet(resource, namespace, name);
+    if (!found) throw notFound(definitionOf(resource), name);
+    return found;
+  }
+
+  tryGet(resource: ResourceType, namespace: string | undefined, name: string): KubeObject | undefined {
+    const def = definitionOf(resource);
+    const found = this.table(def).get(this.key(def.namespaced ? namespace : undefined, name));
+    return found ? structuredClone(found) : undefined;
+  }
+
+  list(resource: ResourceType, namespace: string | undefined, options: ListOptions = {}): ListResult {
+    const def = definitionOf(resource);
+    const labelMatch = labelSelectorPredicate(options.labelSelector);
+    const fieldMatch = fieldSelectorPredicate(options.fieldSelector);
+    const token = options.continue ? this.parseContinue(options.continue) : undefined;
+    const keys = [...this.table(def).keys()].sort();
+    const items: KubeObject[] = [];
+    let lastKey: string | undefined;
+    let more = false;
+    for (const key of keys) {
+      if (token && key <= token.after) continue;
+      const object = this.table(def).get(key);
+      if (!object || (def.namespaced && namespace !== undefined && object.metadata.namespace !== namespace)) continue;
+      if (!labelMatch(object) || !fieldMatch(object)) continue;
+      if (options.limit !== undefined && options.limit > 0 && items.length >= options.limit) { more = true; break; }
+      items.push(structuredClone(object));
+      lastKey = key;
+    }
+    const rv = token?.rv ?? this.version;
+    const result: ListResult = { items, resourceVersion: String(rv) };
+    if (more && lastKey !== undefined) {
+      result.continue = Buffer.from(JSON.stringify({ rv, after: lastKey } satisfies ContinueToken)).toString("base64url");
+    }
+    return result;
+  }
+
+  update(resource: ResourceType, input: KubeObject, options: { subresource?: "status" } = {}): KubeObject {
+    const def = definitionOf(resource);
+    const name = input.metadata?.name ?? "";
+    const existing = this.stored(def, def.namespaced ? input.metadata?.namespace : undefined, name);
+    const expected = input.metadata?.resourceVersion;
+    if (expected !== undefined && expected !== "" && expected !== existing.metadata.resourceVersion) {
+      throw staleConflict(def, name);
+    }
+    let next: KubeObject;
+    if (options.subresource === "status") {
+      next = structuredClone(existing);
+      if (input.status === undefined) delete next.status;
+      else next.status = structuredClone(input.status);
+    } else {
+      next = structuredClone(input);
+      if (def.hasStatusSubresource) {
+        if (existing.status === undefined) delete next.status;
+        else next.status = structuredClone(existing.status);
+      }
+    }
+    return this.write(def, existing, next);
+  }
+
+  mutate(resource: ResourceType, namespace: string | undefined, name: string,
+    change: (object: KubeObject) => void): KubeObject {
+    const def = definitionOf(resource);
+    const existing = this.stored(def, namespace, name);
+    const next = structuredClone(existing);
+    change(next);
+    return this.write(def, existing, next);
+  }
+
+  delete(resource: ResourceType, namespace: string | undefined, name: string, options: DeleteOptions = {}): KubeObject {
+    const def = definitionOf(resource);
+    const existing = this.stored(def, namespace, name);
+    this.checkPreconditions(def, existing, options);
+    const policy = options.propagationPolicy ?? def.defaultPropagation;
+    const uid = existing.metadata.uid ?? "";
+    if (def === NAMESPACES) this.deleteNamespaceContents(existing.metadata.name ?? "");
+    if (existing.metadata.deletionTimestamp) {
+      const finalizers = existing.metadata.finalizers ?? [];
+      if (policy !== "Foreground" || finalizers.includes(FOREGROUND_FINALIZER)) return structuredClone(existing);
+      return this.markDeleting(def, existing, [...finalizers, FOREGROUND_FINALIZER], options);
+    }
+    if (policy === "Orphan") {
+      const marked = this.markDeleting(def, existing, [...existing.metadata.finalizers ?? [], ORPHAN_FINALIZER], options);
+      this.orphanDependents(uid);
+      this.removeFinalizer(def, marked, ORPHAN_FINALIZER);
+      return marked;
+    }
+    if (policy === "Foreground" && this.dependentsOf(uid).length > 0) {
+      return this.markDeleting(def, existing, [...existing.metadata.finalizers ?? [], FOREGROUND_FINALIZER], options);
+    }
+    if ((existing.metadata.finalizers ?? []).length > 0) {
+      return this.markDeleting(def, existing, existing.metadata.finalizers ?? [], options);
+    }
+    return this.commit(def, "DELETED", structuredClone(existing));
+  }
+
+  watch(resource: ResourceType | undefined, namespace: string | undefined, sinceResourceVersion: number | undefined,
+    onEvent: (event: StoreEvent) => void): () => void {
+    if (sinceResourceVersion !== undefined && sinceResourceVersion < this.oldestWatchableVersion()) {
+      throw expired(sinceResourceVersion, this.oldestWatchableVersion());
+    }
+    const filter = { ...(resource ? { resource } : {}), ...(namespace !== undefined ? { namespace } : {}) };
+    return this.log.subscribe(filter, sinceResourceVersion, this.version, onEvent);
+  }
+
+  history(resource: ResourceType, namespace: string | undefined, name: string): StoreEvent[] {
+    const def = definitionOf(resource);
+    return this.log.history(objectKey(def, def.namespaced ? namespace : undefined, name));
+  }
+
+  /** Objects of any stored type whose ownerReferences name `ownerUid`. */
+  dependentsOf(ownerUid: string): { resource: ResourceDefinition; object: KubeObject }[] {
+    const found: { resource: ResourceDefinition; object: KubeObject }[] = [];
+    for (const resource of STORED_RESOURCES) {
+      for (const object of this.table(resource).values()) {
+        if (object.metadata.ownerReferences?.some((ref) => ref.uid === ownerUid)) {
+          found.push({ resource, object: structuredClone(object) });
+        }
+      }
+    }
+    return found;
+  }
+
+  private table(def: ResourceType): Map<string, KubeObject> {
+    const key = `${def.group}/${def.resource}`;
+    let table = this.objects.get(key);
+    if (!table) {
+      table = new Map();
+      this.objects.set(key, table);
+    }
+    return table;
+  }
+
+  private key(namespace: string | undefined, name: string): string {
+    return `${namespace ?? ""}/${name}`;
+  }
+
+  private stored(def: ResourceDefinition, namespace: string | undefined, name: string): KubeObject {
+    const found = this.table(def).get(this.key(def.namespaced ? namespace : undefined, name));
+    if (!found) throw notFound(def, name);
+    return found;
+  }
+
+  private placeInNamespace(def: ResourceDefinition, object: KubeObject): void {
+    if (!def.namespaced) {
+      delete object.metadata.namespace;
+      return;
+    }
+    const namespace = object.metadata.namespace;
+    if (!namespace) throw badRequest(`metadata.namespace is required to create ${def.resource}: set it or post to /namespaces/NAME/${def.resource}`);
+    if (!this.table(NAMESPACES).has(this.key(undefined, namespace))) throw namespaceNotFound(namespace);
+  }
+
+  private generateName(def: ResourceDefinition, namespace: string | undefined, prefix: string): string {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const name = `${prefix}${randomSuffix()}`;
+      if (!this.table(def).has(this.key(namespace, name))) return name;
+    }
+    throw alreadyExists(def, `${prefix}*`);
+  }
+
+  private validate(def: ResourceDefinition, object: KubeObject): void {
+    const causes = admissionFor(def).validate(object);
+    if (causes.length > 0) throw invalid(def, object.metadata.name ?? "", causes);
+  }
+
+  /** Stores `next` as the new state of `existing`: keeps identity, bumps generation, ends deletions. */
+  private write(def: ResourceDefinition, existing: KubeObject, next: KubeObject): KubeObject {
+    next.apiVersion = apiVersionOf(def);
+    next.kind = def.kind;
+    const meta = (next.metadata ??= {});
+    for (const field of ["name", "namespace", "uid", "creationTimestamp", "deletionTimestamp",
+      "deletionGracePeriodSeconds", "generation"] as const) {
+      if (existing.metadata[field] === undefined) delete meta[field];
+      else meta[field] = existing.metadata[field] as never;
+    }
+    if (meta.generation !== undefined && specOf(next) !== specOf(existing)) meta.generation += 1;
+    admissionFor(def).normalize?.(next);
+    this.validate(def, next);
+    if (meta.finalizers?.length === 0) delete meta.finalizers;
+    if (meta.deletionTimestamp && !meta.finalizers) return this.commit(def, "DELETED", next);
+    meta.resourceVersion = existing.metadata.resourceVersion;
+    if (contentOf(next) === contentOf(existing)) return structuredClone(existing);
+    return this.commit(def, "MODIFIED", next);
+  }
+
+  private commit(def: ResourceDefinition, type: WatchEventType, object: KubeObject): KubeObject {
+    this.version += 1;
+    object.metadata.resourceVersion = String(this.version);
+    const key = this.key(object.metadata.namespace, object.metadata.name ?? "");
+    if (type === "DELETED") this.table(def).delete(key);
+    else this.table(def).set(key, object);
+    this.log.record({ type, resource: def, object: structuredClone(object), resourceVersion: this.version });
+    return structuredClone(object);
+  }
+
+  private markDeleting(def: ResourceDefinition, existing: KubeObject, finalizers: string[], options: DeleteOptions): KubeObject {
+    const next = structuredClone(existing);
+    next.metadata.finalizers = finalizers;
+    next.metadata.deletionTimestamp ??= rfc3339Seconds(this.now());
+    next.metadata.deletionGracePeriodSeconds ??= options.gracePeriodSeconds ?? 0;
+    return this.commit(def, "MODIFIED", next);
+  }
+
+  private removeFinalizer(def: ResourceDefinition, object: KubeObject, finalizer: string): void {
+    const current = this.table(def).get(this.key(object.metadata.namespace, object.metadata.name ?? ""));
+    if (!current || current.metadata.uid !== object.metadata.uid) return;
+    const next = structuredClone(current);
+    next.metadata.finalizers = (next.metadata.finalizers ?? []).filter((f) => f !== finalizer);
+    this.write(def, current, next);
+  }
+
+  /** What the GC does for an orphaning delete: drop the owner from every dependent. */
+  private orphanDependents(ownerUid: string): void {
+    for (const { resource, object } of this.dependentsOf(ownerUid)) {
+      const current = this.table(resource).get(this.key(object.metadata.namespace, object.metadata.name ?? ""));
+      if (!current) continue;
+      const next = structuredClone(current);
+      const refs = (next.metadata.ownerReferences ?? []).filter((ref) => ref.uid !== ownerUid);
+      if (refs.length > 0) next.metadata.ownerReferences = refs;
+      else delete next.metadata.ownerReferences;
+      this.write(resource, current, next);
+    }
+  }
+
+  private deleteNamespaceContents(namespace: string): void {
+    for (const resource of STORED_RESOURCES) {
+      if (!resource.namespaced) continue;
+      for (const object of [...this.table(resource).values()]) {
+        if (object.metadata.namespace !== namespace || object.metadata.deletionTimestamp) continue;
+        this.delete(resource, namespace, object.metadata.name ?? "", { propagationPolicy: "Background" });
+      }
+    }
+  }
+
+  private checkPreconditions(def: ResourceDefinition, existing: KubeObject, options: DeleteOptions): void {
+    const { uid, resourceVersion } = options.preconditions ?? {};
+    const name = existing.metadata.name ?? "";
+    if (uid !== undefined && uid !== existing.metadata.uid) {
+      throw conflict(def, name, `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${existing.metadata.uid}`);
+    }
+    if (resourceVersion !== undefined && resourceVersion !== existing.metadata.resourceVersion) {
+      throw conflict(def, name, `Precondition failed: ResourceVersion in precondition: ${resourceVersion}, `
+        + `ResourceVersion in object meta: ${existing.metadata.resourceVersion}`);
+    }
+  }
+
+  private parseContinue(token: string): ContinueToken {
+    try {
+      const parsed = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as ContinueToken;
+      if (typeof parsed.rv === "number" && typeof parsed.after === "string") return parsed;
+    } catch { /* fall through to the error below */ }
+    throw badRequest("continue key is not valid: the continue token is corrupt; list again without it");
+  }
+}

@@ -1,0 +1,172 @@
+// Label and field selectors in Kubernetes syntax. Parsing errors become 400 Status errors with
+// the real server's "unable to parse requirement: ..." prefix.
+import { badRequest } from "./errors.ts";
+import { labelKeyProblem, labelValueProblem } from "./validation.ts";
+import type { KubeObject } from "./types.ts";
+
+export type LabelOperator = "=" | "!=" | "in" | "notin" | "exists" | "!" | "gt" | "lt";
+
+export interface LabelRequirement {
+  key: string;
+  operator: LabelOperator;
+  values: string[];
+}
+
+type Token = { kind: "id"; text: string } | { kind: "op"; text: string };
+
+function fail(message: string): never {
+  throw badRequest(`unable to parse requirement: ${message}`);
+}
+
+function tokenize(selector: string): Token[] {
+  const tokens: Token[] = [];
+  let i = 0;
+  while (i < selector.length) {
+    const ch = selector[i] ?? "";
+    if (/\s/.test(ch)) { i++; continue; }
+    const two = selector.slice(i, i + 2);
+    if (two === "==" || two === "!=") { tokens.push({ kind: "op", text: two }); i += 2; continue; }
+    if ("=!(),<>".includes(ch)) { tokens.push({ kind: "op", text: ch }); i++; continue; }
+    let end = i;
+    while (end < selector.length && !/[\s=!(),<>]/.test(selector[end] ?? "")) end++;
+    tokens.push({ kind: "id", text: selector.slice(i, end) });
+    i = end;
+  }
+  return tokens;
+}
+
+class LabelParser {
+  private position = 0;
+  private readonly tokens: Token[];
+
+  constructor(tokens: Token[]) {
+    this.tokens = tokens;
+  }
+
+  parse(): LabelRequirement[] {
+    const requirements: LabelRequirement[] = [];
+    if (this.tokens.length === 0) return requirements;
+    for (;;) {
+      requirements.push(this.requirement());
+      const next = this.tokens[this.position++];
+      if (next === undefined) return requirements;
+      if (next.text !== ",") fail(`found '${next.text}', expected: ',' or end of string`);
+    }
+  }
+
+  private requirement(): LabelRequirement {
+    const first = this.tokens[this.position++];
+    if (first?.kind === "op" && first.text === "!") return { key: this.key(), operator: "!", values: [] };
+    if (first?.kind !== "id") fail(`found '${first?.text ?? "end of string"}', expected: identifier`);
+    const key = checkKey(first.text);
+    const op = this.tokens[this.position];
+    if (op === undefined || op.text === ",") return { key, operator: "exists", values: [] };
+    this.position++;
+    switch (op.text) {
+      case "=": case "==": return { key, operator: "=", values: [this.value()] };
+      case "!=": return { key, operator: "!=", values: [this.value()] };
+      case ">": case "<": return { key, operator: op.text === ">" ? "gt" : "lt", values: [this.integer()] };
+      case "in": case "notin": return { key, operator: op.text, values: this.set() };
+      default: return fail(`found '${op.text}', expected: in, notin, =, ==, !=, gt, lt`);
+    }
+  }
+
+  private key(): string {
+    const token = this.tokens[this.position++];
+    if (token?.kind !== "id") fail(`found '${token?.text ?? "end of string"}', expected: identifier after '!'`);
+    return checkKey(token.text);
+  }
+
+  private value(): string {
+    const token = this.tokens[this.position];
+    if (token === undefined || token.text === ",") return "";
+    if (token.kind !== "id") fail(`found '${token.text}', expected: identifier`);
+    this.position++;
+    return checkValue(token.text);
+  }
+
+  private integer(): string {
+    const value = this.value();
+    if (!/^-?\d+$/.test(value)) fail(`for 'Gt', 'Lt' operators, the value must be an integer`);
+    return value;
+  }
+
+  private set(): string[] {
+    const open = this.tokens[this.position++];
+    if (open?.text !== "(") fail(`found '${open?.text ?? "end of string"}', expected: '('`);
+    const values: string[] = [];
+    for (;;) {
+      const token = this.tokens[this.position++];
+      if (token === undefined) fail("found 'end of string', expected: ')'");
+      if (token.text === ")") return values;
+      if (token.text === ",") continue;
+      if (token.kind !== "id") fail(`found '${token.text}', expected: ',', ')' or identifier`);
+      values.push(checkValue(token.text));
+    }
+  }
+}
+
+function checkKey(key: string): string {
+  const problem = labelKeyProblem(key);
+  if (problem) fail(`${key}: Invalid value: "${key}": ${problem}`);
+  return key;
+}
+
+function checkValue(value: string): string {
+  const problem = labelValueProblem(value);
+  if (problem) fail(`values[0]: Invalid value: "${value}": ${problem}`);
+  return value;
+}
+
+export function parseLabelSelector(selector: string | undefined): LabelRequirement[] {
+  if (selector === undefined || selector.trim() === "") return [];
+  const tokens = tokenize(selector).map((t): Token =>
+    t.kind === "id" && (t.text === "in" || t.text === "notin") ? { kind: "op", text: t.text } : t);
+  return new LabelParser(tokens).parse();
+}
+
+export function matchesLabels(requirements: readonly LabelRequirement[], labels: Record<string, string> | undefined): boolean {
+  return requirements.every((r) => matchesRequirement(r, labels ?? {}));
+}
+
+function matchesRequirement(r: LabelRequirement, labels: Record<string, string>): boolean {
+  const has = Object.hasOwn(labels, r.key);
+  const value = labels[r.key];
+  switch (r.operator) {
+    case "=": return has && value === r.values[0];
+    case "!=": return !has || value !== r.values[0];
+    case "in": return has && r.values.includes(value ?? "");
+    case "notin": return !has || !r.values.includes(value ?? "");
+    case "exists": return has;
+    case "!": return !has;
+    case "gt": return has && /^-?\d+$/.test(value ?? "") && Number(value) > Number(r.values[0]);
+    case "lt": return has && /^-?\d+$/.test(value ?? "") && Number(value) < Number(r.values[0]);
+  }
+}
+
+/** Label selector as a predicate; throws 400 for invalid syntax. */
+export function labelSelectorPredicate(selector: string | undefined): (object: KubeObject) => boolean {
+  const requirements = parseLabelSelector(selector);
+  return (object) => matchesLabels(requirements, object.metadata.labels);
+}
+
+const FIELD_READERS: Record<string, (object: KubeObject) => string> = {
+  "metadata.name": (o) => o.metadata.name ?? "",
+  "metadata.namespace": (o) => o.metadata.namespace ?? "",
+  "status.phase": (o) => String((o.status as { phase?: unknown } | undefined)?.phase ?? ""),
+  "spec.nodeName": (o) => String((o.spec as { nodeName?: unknown } | undefined)?.nodeName ?? ""),
+};
+
+/** Field selector (`a=b,c!=d`) as a predicate; unknown fields and bad syntax answer 400. */
+export function fieldSelectorPredicate(selector: string | undefined): (object: KubeObject) => boolean {
+  if (selector === undefined || selector.trim() === "") return () => true;
+  const tests = selector.split(",").map((term) => {
+    const match = /^\s*([^=!\s]+)\s*(==|=|!=)\s*(.*?)\s*$/.exec(term);
+    if (!match) throw badRequest(`invalid selector: '${selector}'; can't understand '${term}'`);
+    const [, field = "", op, value = ""] = match;
+    const read = FIELD_READERS[field];
+    if (!read) throw badRequest(`field label not supported: ${field}`);
+    return (object: KubeObject) => (read(object) === value) === (op !== "!=");
+  });
+  return (object) => tests.every((t) => t(object));
+}
