@@ -43,6 +43,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 async function streamEvents(res: http.ServerResponse, events: SseEvent[], pauseMs: number, cutAfter: number | null): Promise<void> {
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", "request-id": "req_sim" });
+  res.flushHeaders();
   let sent = 0;
   for (const ev of events) {
     if (cutAfter !== null && sent >= cutAfter) {
@@ -50,7 +51,8 @@ async function streamEvents(res: http.ServerResponse, events: SseEvent[], pauseM
       return;
     }
     if (res.destroyed) return;
-    res.write(encodeSse(ev));
+    // Wait for the bytes to reach the socket, so a cut really comes after N delivered events.
+    await new Promise<void>((resolve) => res.write(encodeSse(ev), () => resolve()));
     sent++;
     if (pauseMs > 0) await sleep(pauseMs);
   }
