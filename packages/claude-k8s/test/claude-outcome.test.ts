@@ -165,3 +165,30 @@ test("classify: summary is bounded and session params carry extras", () => {
   assert.deepEqual(o.sessionParams, { workspaceId: "w", sessionId: "s-1" });
   assert.equal(o.errorCode, null);
 });
+
+// Results the CLI writes for failures we did not record (shapes as in the recorded fixtures).
+const resultLine = (fields: Record<string, unknown>): string =>
+  JSON.stringify({ type: "result", subtype: "success", is_error: true, session_id: "s-1", total_cost_usd: 0, usage: { input_tokens: 0, output_tokens: 0 }, ...fields });
+
+const syntheticResults: Array<{ name: string; fields: Record<string, unknown>; errorCode: string | null; errorFamily?: string; retryInMs?: number }> = [
+  { name: "500 internal error", fields: { api_error_status: 500, result: "API Error: 500 Internal server error" }, errorCode: "claude_transient_upstream", errorFamily: "transient_upstream" },
+  { name: "403 permission_error", fields: { api_error_status: 403, api_error_type: "permission_error", result: "API Error: 403 forbidden" }, errorCode: "claude_auth_failed" },
+  { name: "404 unknown model", fields: { api_error_status: 404, api_error_type: "not_found_error", result: 'API Error: 404 {"type":"not_found_error","message":"model: claude-nope"}' }, errorCode: "model_not_found" },
+  { name: "usage limit with a retry time", fields: { result: "Claude usage limit reached, retry after 120 s" }, errorCode: "provider_quota", errorFamily: "provider_quota", retryInMs: 120_000 },
+  { name: "other execution error", fields: { subtype: "error_during_execution", errors: ["Tool crashed"] }, errorCode: "claude_failed" },
+  { name: "clean success", fields: { is_error: false, result: "done", stop_reason: "end_turn" }, errorCode: null },
+];
+
+for (const c of syntheticResults) {
+  test(`classify synthetic result: ${c.name} -> ${c.errorCode ?? "success"}`, () => {
+    const o = classifyClaudeRun(parseStreamJson(resultLine(c.fields)), { env: API_ENV, now: NOW });
+    assert.equal(o.errorCode, c.errorCode, o.errorMessage ?? "");
+    assert.equal(o.errorFamily, c.errorFamily ?? null);
+    assert.equal(o.retryNotBefore, c.retryInMs === undefined ? null : new Date(NOW.getTime() + c.retryInMs).toISOString());
+  });
+}
+
+test("classify: an empty reply without the CLI's diagnostic is still llm_api_error (billed input, no output)", () => {
+  const line = resultLine({ subtype: "error_during_execution", stop_reason: null, num_turns: 1, usage: { input_tokens: 200, output_tokens: 0 } });
+  assert.equal(classifyClaudeRun(parseStreamJson(line), { now: NOW }).errorCode, "llm_api_error");
+});

@@ -94,9 +94,14 @@ function retryHint(ctx: FailureContext, text: string): string | undefined {
   return delayMs ? new Date(ctx.now.getTime() + delayMs).toISOString() : undefined;
 }
 
-function isEmptyReply(r: ResultEvent, facts: RunFacts): boolean {
-  if (r.errors.some((e) => /stop_reason=null/.test(e) && /last_content_type=none/.test(e))) return true;
-  return r.isError && r.stopReason === null && r.usage.outputTokens === 0 && facts.assistantEvents.length === 0 && !facts.apiErrorMessage;
+/** The CLI's own diagnostic for a reply with no content and stop_reason null (seen in 2.1.331). */
+function reportsEmptyReply(r: ResultEvent): boolean {
+  return r.errors.some((e) => /stop_reason=null/.test(e) && /last_content_type=none/.test(e));
+}
+
+/** Fallback for CLI versions without that diagnostic: the API billed input yet generated nothing. */
+function looksLikeEmptyReply(r: ResultEvent, facts: RunFacts): boolean {
+  return r.isError && r.stopReason === null && r.usage.inputTokens > 0 && r.usage.outputTokens === 0 && facts.assistantEvents.length === 0 && !facts.apiErrorMessage;
 }
 
 /** Upstream API failures, as the CLI reported them in its result. */
@@ -137,11 +142,11 @@ export function resultFailure(ctx: FailureContext): FailureFields | null {
     const id = ctx.resumedSessionId ?? r.sessionId ?? "the stored session";
     return { errorCode: "claude_session_not_found", clearSession: true, errorMessage: `Claude could not resume session ${id}: "${text}". The stored session is cleared; the next run starts a fresh session.` };
   }
-  if (isEmptyReply(r, ctx.facts)) {
-    return { errorCode: "llm_api_error", errorFamily: "transient_upstream", errorMessage: `The model API returned an empty reply (stop_reason null, no output tokens) from ${ctx.facts.model ?? "the model"}: ${text}` };
-  }
+  const empty = { errorCode: "llm_api_error", errorFamily: "transient_upstream" as const, errorMessage: `The model API returned an empty reply (stop_reason null, no output tokens) from ${ctx.facts.model ?? "the model"}: ${text}` };
+  if (reportsEmptyReply(r)) return empty;
   const api = apiFailure(ctx, r, text);
   if (api) return api;
+  if (looksLikeEmptyReply(r, ctx.facts)) return empty;
   return { errorCode: "claude_failed", errorMessage: `Claude run failed (${r.subtype}${r.terminalReason ? `, ${r.terminalReason}` : ""}): ${text}. ${describePartialRun(ctx.facts)}` };
 }
 
