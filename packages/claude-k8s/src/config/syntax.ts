@@ -66,7 +66,7 @@ export function quantityValue(text: string): number | null {
   if (!match) return null;
   const [, digits = "", suffix = ""] = match;
   const base = Number(digits);
-  if (/^[eE]/.test(suffix)) return base * 10 ** Number(suffix.slice(1));
+  if (/^[eE][-+]?[0-9]/.test(suffix)) return base * 10 ** Number(suffix.slice(1));
   const factor = SUFFIX_FACTOR[suffix];
   return factor === undefined ? null : base * factor;
 }
