@@ -1,0 +1,25 @@
+// execute(): validate the config, then hand over to the run lifecycle. Until the lifecycle
+// lands this returns a clear failure; it never reports a success it did not have.
+
+import type { AdapterExecutionContext, AdapterExecutionResult } from "@paperclipai/adapter-utils";
+import { formatIssues, parseAdapterConfig } from "./config.ts";
+
+export const NOT_IMPLEMENTED_MESSAGE =
+  "claude_k8s: running a Job is not implemented yet (the run lifecycle has not landed); no Job was created";
+
+function failure(errorCode: string, errorMessage: string): AdapterExecutionResult {
+  return { exitCode: null, signal: null, timedOut: false, errorCode, errorMessage };
+}
+
+export async function execute(ctx: AdapterExecutionContext): Promise<AdapterExecutionResult> {
+  const parsed = parseAdapterConfig(ctx.config);
+  for (const warning of parsed.warnings) {
+    await ctx.onLog("stderr", `[claude_k8s] config warning: ${warning.message}\n`);
+  }
+  if (parsed.errors.length > 0) {
+    const message = `claude_k8s: invalid configuration, no Job was created: ${formatIssues(parsed.errors)}`;
+    await ctx.onLog("stderr", `[claude_k8s] ${message}\n`);
+    return failure("k8s_invalid_config", message);
+  }
+  return failure("k8s_not_implemented", NOT_IMPLEMENTED_MESSAGE);
+}
