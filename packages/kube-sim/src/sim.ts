@@ -1,0 +1,117 @@
+// Composition: the store, the API server, faults, the request record and (when present) the
+// runtime (controllers + kubelet), with a kubeconfig written for clients.
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { stringify as toYaml } from "yaml";
+import { MemoryStore } from "./store/memory-store.ts";
+import type { LogSource } from "./kubelet/log-types.ts";
+import { ApiServer } from "./api/server.ts";
+import { ADMIN_RULES, rulesFromYaml, TokenTable } from "./api/rbac.ts";
+import type { PolicyRule } from "./api/rbac.ts";
+import { RequestRecord } from "./api/request-record.ts";
+import { HttpFaults } from "./faults/http-faults.ts";
+import type { RuntimeFaults } from "./faults/admin.ts";
+
+export interface SimUser {
+  token: string;
+  /** The user name RBAC messages show, e.g. "limited" or "system:serviceaccount:agents:runner". */
+  user: string;
+  /** Rules given directly... */
+  rules?: PolicyRule[];
+  /** ...and/or every Role and ClusterRole in this YAML text. */
+  rbacYaml?: string;
+}
+
+export interface KubeSimOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** The admin token (all rules); random when absent. */
+  token?: string;
+  /** Where to write the admin kubeconfig; a fresh temp dir when absent (removed by stop()). */
+  kubeconfigPath?: string;
+  /** Further tokens with limited rules. */
+  users?: SimUser[];
+  /** Watch window: events a watch can resume from (older → 410). */
+  historyLimit?: number;
+  bookmarkIntervalMs?: number;
+  /** Namespaces that exist at start; default ["default", "kube-system"]. */
+  namespaces?: string[];
+  /** Serve pod logs from this source instead of the runtime's (tests of the log endpoint). */
+  logSource?: LogSource;
+}
+
+export interface KubeSim {
+  url: string;
+  /** The admin token. */
+  token: string;
+  kubeconfigPath: string;
+  /** The kubeconfig text (YAML) for the admin token. */
+  kubeconfig: string;
+  store: MemoryStore;
+  faults: HttpFaults;
+  requests: RequestRecord;
+  tokens: TokenTable;
+  server: ApiServer;
+  /** Adds a token whose requests are checked against `rules` (and/or Role YAML). */
+  addUser(user: SimUser): void;
+  /** A kubeconfig text for any token (e.g. a limited user's). */
+  kubeconfigFor(token: string, user?: string): string;
+  /** Ends every socket, timer and child process; removes the temp dir it created. */
+  stop(): Promise<void>;
+}
+
+const NO_LOGS: LogSource = { containerLog: () => undefined };
+
+export function kubeconfigText(url: string, token: string, user = "kube-sim-admin"): string {
+  return toYaml({
+    apiVersion: "v1", kind: "Config", preferences: {},
+    clusters: [{ name: "kube-sim", cluster: { server: url, "insecure-skip-tls-verify": true } }],
+    users: [{ name: user, user: { token } }],
+    contexts: [{ name: "kube-sim", context: { cluster: "kube-sim", user, namespace: "default" } }],
+    "current-context": "kube-sim",
+  });
+}
+
+function subjectRules(user: SimUser): PolicyRule[] {
+  return [...user.rules ?? [], ...(user.rbacYaml ? rulesFromYaml(user.rbacYaml) : [])];
+}
+
+export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSim> {
+  const store = new MemoryStore({
+    ...(options.historyLimit !== undefined ? { historyLimit: options.historyLimit } : {}),
+    ...(options.namespaces ? { namespaces: options.namespaces } : {}),
+  });
+  const token = options.token ?? randomBytes(24).toString("base64url");
+  const tokens = new TokenTable();
+  tokens.add(token, { user: "kube-sim-admin", rules: ADMIN_RULES });
+  const addUser = (user: SimUser) => tokens.add(user.token, { user: user.user, rules: subjectRules(user) });
+  for (const user of options.users ?? []) addUser(user);
+  const faults = new HttpFaults();
+  const requests = new RequestRecord();
+  const logSource = options.logSource ?? NO_LOGS;
+  const runtimeFaults: () => RuntimeFaults | undefined = () => undefined;
+  const server = new ApiServer({
+    store, tokens, faults, requests, logSource: () => logSource, runtimeFaults,
+    ...(options.port !== undefined ? { port: options.port } : {}),
+    ...(options.bookmarkIntervalMs !== undefined ? { bookmarkIntervalMs: options.bookmarkIntervalMs } : {}),
+  });
+  await server.start();
+  const tempDir = options.kubeconfigPath ? undefined : await mkdtemp(path.join(tmpdir(), "kube-sim-"));
+  const kubeconfigPath = options.kubeconfigPath ?? path.join(tempDir ?? "", "kubeconfig");
+  const kubeconfig = kubeconfigText(server.url, token);
+  await writeFile(kubeconfigPath, kubeconfig, { mode: 0o600 });
+  let stopped = false;
+  return {
+    url: server.url, token, kubeconfigPath, kubeconfig, store, faults, requests, tokens, server, addUser,
+    kubeconfigFor: (other, user) => kubeconfigText(server.url, other, user),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      faults.stop();
+      await server.stop();
+      if (tempDir) await rm(tempDir, { recursive: true, force: true });
+    },
+  };
+}
