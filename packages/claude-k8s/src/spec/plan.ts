@@ -1,0 +1,88 @@
+// One call that turns a run's plain inputs into the two manifests to create: the run Secret
+// first, then the Job. Nothing here touches the API; every refusal happens before any create.
+import type { V1Job, V1Pod, V1Secret } from "@kubernetes/client-node";
+import type { ClaudeK8sConfig } from "../config/types.ts";
+import { buildClaudeArgs, containerCommand } from "./command.ts";
+import { buildAgentEnv } from "./env.ts";
+import { findServerContainer, inheritedPodSettings, workspaceVolume } from "./inherit.ts";
+import {
+  agentHomeVars, buildJobManifest, INSTRUCTIONS_FILE, PROMPT_FILE, workingDirFor,
+} from "./job.ts";
+import { runAnnotations, runLabels, type RunIdentity } from "./labels.ts";
+import { jobName, runSecretName } from "./names.ts";
+import { buildRunSecret, SECRET_KEY, type SpecError } from "./secret.ts";
+
+/** The env var that carries the per-run agent token, from the run Secret. */
+export const AGENT_TOKEN_ENV = "PAPERCLIP_API_KEY";
+
+export interface RunPlanInput {
+  identity: RunIdentity;
+  namespace: string;
+  config: ClaudeK8sConfig;
+  /** The Paperclip server's own pod (in-cluster), or null. */
+  serverPod: V1Pod | null;
+  serverContainerName: string | null;
+  prompt: string;
+  agentToken: string | null;
+  /** The instructions file's content (sent on fresh sessions only), or null. */
+  instructions: string | null;
+  runVars: Record<string, string>;
+  isForbidden: (key: string) => boolean;
+  resumeSessionId: string | null;
+  cwd: string | null;
+  /** The prompt bundle directory inside the pod (on the shared volume), or null. */
+  addDir: string | null;
+  dangerouslySkipPermissions: boolean;
+  /** RFC 3339, the caller's clock. */
+  now: string;
+}
+
+export type RunPlan =
+  | { ok: true; jobName: string; secretName: string; secret: V1Secret; job: V1Job; sharedVolume: boolean; notes: string[] }
+  | { ok: false; errors: SpecError[] };
+
+export function planRun(input: RunPlanInput): RunPlan {
+  const { config, identity } = input;
+  const name = jobName(identity.agentId, identity.runId);
+  const secretName = runSecretName(name);
+  const chosen = input.serverPod ? findServerContainer(input.serverPod, input.serverContainerName) : null;
+  const container = chosen?.container ?? null;
+  const inherited = inheritedPodSettings(input.serverPod, container);
+  const workspace = workspaceVolume(config.workspaceVolumeClaim, config.workspaceMountPath, input.serverPod, container);
+  const env = buildAgentEnv({
+    serverContainer: container,
+    podVars: agentHomeVars(workspace, identity.agentId),
+    runVars: input.runVars,
+    configEnv: config.env,
+    secretRefs: input.agentToken ? [{ name: AGENT_TOKEN_ENV, secretName, key: SECRET_KEY.agentToken }] : [],
+    isForbidden: input.isForbidden,
+  });
+  const errors: SpecError[] = env.errors.map((e) => ({ code: "k8s_invalid_spec", message: e.message }));
+  const image = config.image ?? inherited.image;
+  if (!image) {
+    errors.push({ code: "k8s_invalid_spec", message: "image: no image configured and none to inherit (the server is not running in a pod we can read); set adapterConfig.image" });
+  }
+  const labels = runLabels(identity, config.labels);
+  const annotations = runAnnotations(identity);
+  const fresh = !input.resumeSessionId;
+  const sendInstructions = fresh && input.instructions !== null;
+  const secret = buildRunSecret({
+    name: secretName, namespace: input.namespace, labels, annotations, prompt: input.prompt,
+    agentToken: input.agentToken, instructions: sendInstructions ? input.instructions : null, createdAt: input.now,
+  });
+  if (!secret.ok) errors.push(secret.error);
+  if (!image || !secret.ok || errors.length > 0) return { ok: false, errors };
+  const args = buildClaudeArgs({
+    resumeSessionId: input.resumeSessionId, model: config.model, effort: config.effort,
+    maxTurns: config.maxTurnsPerRun, instructionsFilePath: sendInstructions ? INSTRUCTIONS_FILE : null,
+    addDir: input.addDir, dangerouslySkipPermissions: input.dangerouslySkipPermissions, extraArgs: config.extraArgs,
+  });
+  const job = buildJobManifest({
+    name, namespace: input.namespace, secretName, labels, annotations, config, image, inherited, workspace,
+    env: env.env, envFrom: env.envFrom, command: containerCommand(PROMPT_FILE, args),
+    hasInstructions: sendInstructions, workingDir: workingDirFor(input.cwd, workspace),
+  });
+  const notes = [...(chosen ? [`server container: ${chosen.how}`] : []), ...env.notes];
+  notes.push(workspace ? `shared volume: ${workspace.how}` : "no shared volume: HOME is ephemeral, sessions cannot be resumed");
+  return { ok: true, jobName: name, secretName, secret: secret.secret, job, sharedVolume: workspace !== null, notes };
+}
