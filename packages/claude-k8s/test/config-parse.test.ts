@@ -198,6 +198,17 @@ for (const { raw, warned } of unknownKeyCases) {
   });
 }
 
+const suggestionCases: Array<[string, string | null]> = [
+  ["modle", "model"], ["timeoutsec", "timeoutSec"], ["nodeselector", "nodeSelector"], ["lables", "labels"], ["cwd", null], ["dangerouslySkipPermissions", null],
+];
+for (const [key, guess] of suggestionCases) {
+  test(`unknown key ${key} ${guess ? `suggests ${guess}` : "suggests nothing"}`, () => {
+    const [warning] = parseConfig({ [key]: "x" }).warnings;
+    if (guess) assert.match(warning?.message ?? "", new RegExp(`did you mean ${guess}\\?$`));
+    else assert.doesNotMatch(warning?.message ?? "", /did you mean/);
+  });
+}
+
 test("several problems are all reported, not just the first", () => {
   const parsed = parseConfig({ timeoutSec: "x", namespace: "BAD", image: "a b", retainJobs: "?" });
   assert.deepEqual(parsed.errors.map((issue) => issue.field).sort(), ["image", "namespace", "retainJobs", "timeoutSec"]);

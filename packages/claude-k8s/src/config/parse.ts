@@ -90,10 +90,28 @@ function oneOf<T extends string>(raw: unknown, field: string, sink: IssueSink, a
   return bad("");
 }
 
+/** Edit distance, to suggest the key an operator probably meant. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1]?.toLowerCase() === b[j - 1]?.toLowerCase() ? 0 : 1;
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
 function reportUnknownKeys(raw: Record<string, unknown>, sink: IssueSink): void {
-  const known = new Set<string>([...CONFIG_FIELDS.map((field) => field.key), ...HOST_INJECTED_KEYS]);
+  const fieldKeys: string[] = CONFIG_FIELDS.map((field) => field.key);
+  const known = new Set<string>([...fieldKeys, ...HOST_INJECTED_KEYS]);
   for (const key of Object.keys(raw)) {
-    if (!known.has(key)) sink.warn(key, "unknown configuration key, ignored; check its spelling against the configuration doc");
+    if (known.has(key)) continue;
+    const guess = fieldKeys.find((candidate) => editDistance(key, candidate) <= 2);
+    const hint = guess ? `did you mean ${guess}?` : "check its spelling against the configuration doc";
+    sink.warn(key, `unknown configuration key, ignored; ${hint}`);
   }
 }
 
