@@ -54,6 +54,8 @@ export function accountPods(spec: JobSpec, status: JobStatus, pods: readonly Kub
     if (phase === "Succeeded") {
       result.succeeded++;
     } else if (phase === "Failed") {
+      // The terminated state can trail the phase; a policy needs the exit codes, so wait for them.
+      if (rules.length > 0 && !containersTerminated(pod)) continue;
       const match = matchPodFailurePolicy(rules, pod);
       if (match?.action === "FailJob") result.failJob ??= { reason: "PodFailurePolicy", message: match.message };
       if (match?.action !== "Ignore") result.failed++;
@@ -65,6 +67,10 @@ export function accountPods(spec: JobSpec, status: JobStatus, pods: readonly Kub
     result.accounted.push(name);
   }
   return result;
+}
+
+function containersTerminated(pod: KubeObject): boolean {
+  return (podStatus(pod).containerStatuses ?? []).every((c) => c.state.terminated !== undefined);
 }
 
 function condition(type: string, reason: string, message: string, nowMs: number): Condition {

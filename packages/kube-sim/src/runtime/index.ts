@@ -1,0 +1,68 @@
+// kube-sim's runtime: the Job, TTL and garbage-collection controllers, the process kubelet,
+// runtime faults, ground truth and the invariant monitor, all driven by one Store.
+
+import { GarbageCollector } from "../controllers/garbage-collector.ts";
+import { JobController } from "../controllers/job-controller.ts";
+import { TtlController } from "../controllers/ttl-controller.ts";
+import { Kubelet, type KubeletOptions } from "../kubelet/kubelet.ts";
+import { LogStore } from "../kubelet/log-store.ts";
+import type { LogSource } from "../kubelet/log-types.ts";
+import type { Store } from "../store/types.ts";
+import { runtimeFaults, type RuntimeFaults } from "./faults.ts";
+import { GroundTruth } from "./ground-truth.ts";
+import { InvariantMonitor } from "./invariants.ts";
+
+export interface RuntimeOptions extends KubeletOptions {
+  /** Initial condition lag for the Job controller (ms). */
+  conditionLagMs?: number;
+}
+
+export interface Runtime {
+  logSource: LogSource;
+  faults: RuntimeFaults;
+  groundTruth: GroundTruth;
+  invariants: InvariantMonitor;
+  kubelet: Kubelet;
+  /** Kills every child process, clears every timer, ends every subscription. */
+  stop(): Promise<void>;
+}
+
+export function startRuntime(store: Store, options: RuntimeOptions = {}): Runtime {
+  const logs = new LogStore();
+  const invariants = new InvariantMonitor(store);
+  const groundTruth = new GroundTruth(store, logs);
+  const jobs = new JobController(store);
+  const ttl = new TtlController(store);
+  const gc = new GarbageCollector(store);
+  const kubelet = new Kubelet(store, logs, options);
+  kubelet.onContainerExit((record) => groundTruth.recordExit(record));
+  if (options.conditionLagMs !== undefined) jobs.setConditionLag(options.conditionLagMs);
+  invariants.start();
+  jobs.start();
+  ttl.start();
+  gc.start();
+  kubelet.start();
+  let stopping: Promise<void> | undefined;
+  return {
+    logSource: logs, groundTruth, invariants, kubelet,
+    faults: runtimeFaults(store, kubelet, jobs),
+    stop() {
+      stopping ??= (async () => {
+        jobs.stop();
+        ttl.stop();
+        gc.stop();
+        invariants.stop();
+        await kubelet.stop();
+      })();
+      return stopping;
+    },
+  };
+}
+
+export type { RuntimeFaults } from "./faults.ts";
+export type { GroundTruth, ContainerLines } from "./ground-truth.ts";
+export type { InvariantMonitor, Invariant, Violation } from "./invariants.ts";
+export type { KubeletOptions } from "../kubelet/kubelet.ts";
+export type { SimNode, Taint, Toleration } from "../kubelet/scheduler.ts";
+export type { ImageRuntime } from "../kubelet/images.ts";
+export type { ContainerExitRecord } from "../kubelet/pod-worker.ts";
