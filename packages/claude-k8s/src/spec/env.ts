@@ -55,9 +55,9 @@ function literal(name: string, value: string): V1EnvVar {
 function checkLayer(layer: string, vars: Record<string, string>, input: EnvInput, errors: SpecIssue[]): void {
   for (const key of Object.keys(vars)) {
     if (!ENV_NAME.test(key)) {
-      errors.push({ field: `${layer}.${key}`, message: `${layer} variable "${key}" is not a valid environment variable name; use letters, digits, "_", "-" or "." and do not start with a digit` });
+      errors.push({ field: `${layer}.${key}`, message: `${layer}.${key}: "${key}" is not a valid environment variable name; use letters, digits, "_", "-" or "." and do not start with a digit` });
     } else if (input.isForbidden(key)) {
-      errors.push({ field: `${layer}.${key}`, message: `${layer} variable "${key}" is reserved: Paperclip sets it for each run from a Secret; remove it from ${layer}` });
+      errors.push({ field: `${layer}.${key}`, message: `${layer}.${key}: "${key}" is reserved: Paperclip sets it for each run from a Secret; remove it from ${layer}` });
     }
   }
 }
