@@ -12,7 +12,8 @@ import { ADMIN_RULES, rulesFromYaml, TokenTable } from "./api/rbac.ts";
 import type { PolicyRule } from "./api/rbac.ts";
 import { RequestRecord } from "./api/request-record.ts";
 import { HttpFaults } from "./faults/http-faults.ts";
-import type { RuntimeFaults } from "./faults/admin.ts";
+import { startRuntime } from "./runtime/index.ts";
+import type { Runtime, RuntimeOptions } from "./runtime/index.ts";
 
 export interface SimUser {
   token: string;
@@ -40,6 +41,8 @@ export interface KubeSimOptions {
   namespaces?: string[];
   /** Serve pod logs from this source instead of the runtime's (tests of the log endpoint). */
   logSource?: LogSource;
+  /** The controllers and the process kubelet; on by default, `false` for an API-only sim. */
+  runtime?: RuntimeOptions | false;
 }
 
 export interface KubeSim {
@@ -54,6 +57,8 @@ export interface KubeSim {
   requests: RequestRecord;
   tokens: TokenTable;
   server: ApiServer;
+  /** Controllers, kubelet, runtime faults, ground truth and invariants (absent with `runtime: false`). */
+  runtime: Runtime | undefined;
   /** Adds a token whose requests are checked against `rules` (and/or Role YAML). */
   addUser(user: SimUser): void;
   /** A kubeconfig text for any token (e.g. a limited user's). */
@@ -90,26 +95,33 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
   for (const user of options.users ?? []) addUser(user);
   const faults = new HttpFaults();
   const requests = new RequestRecord();
-  const logSource = options.logSource ?? NO_LOGS;
-  const runtimeFaults: () => RuntimeFaults | undefined = () => undefined;
+  const runtime = options.runtime === false ? undefined : startRuntime(store, options.runtime ?? {});
+  const logSource = options.logSource ?? runtime?.logSource ?? NO_LOGS;
   const server = new ApiServer({
-    store, tokens, faults, requests, logSource: () => logSource, runtimeFaults,
+    store, tokens, faults, requests, logSource: () => logSource,
+    runtimeFaults: () => runtime?.faults as Record<string, unknown> | undefined,
     ...(options.port !== undefined ? { port: options.port } : {}),
     ...(options.bookmarkIntervalMs !== undefined ? { bookmarkIntervalMs: options.bookmarkIntervalMs } : {}),
   });
-  await server.start();
+  try {
+    await server.start();
+  } catch (error) {
+    await runtime?.stop();
+    throw error;
+  }
   const tempDir = options.kubeconfigPath ? undefined : await mkdtemp(path.join(tmpdir(), "kube-sim-"));
   const kubeconfigPath = options.kubeconfigPath ?? path.join(tempDir ?? "", "kubeconfig");
   const kubeconfig = kubeconfigText(server.url, token);
   await writeFile(kubeconfigPath, kubeconfig, { mode: 0o600 });
   let stopped = false;
   return {
-    url: server.url, token, kubeconfigPath, kubeconfig, store, faults, requests, tokens, server, addUser,
+    url: server.url, token, kubeconfigPath, kubeconfig, store, faults, requests, tokens, server, runtime, addUser,
     kubeconfigFor: (other, user) => kubeconfigText(server.url, other, user),
     async stop() {
       if (stopped) return;
       stopped = true;
       faults.stop();
+      await runtime?.stop();
       await server.stop();
       if (tempDir) await rm(tempDir, { recursive: true, force: true });
     },

@@ -14,7 +14,7 @@ let batch: BatchV1Api;
 let kc: KubeConfig;
 
 before(async () => {
-  sim = await startKubeSim();
+  sim = await startKubeSim({ runtime: false });
   kc = new KubeConfig();
   kc.loadFromFile(sim.kubeconfigPath);
   core = kc.makeApiClient(CoreV1Api);

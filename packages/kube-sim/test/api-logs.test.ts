@@ -55,7 +55,7 @@ async function pod(name: string, containers: string[], nodeName?: string): Promi
 }
 
 before(async () => {
-  sim = await startKubeSim({ logSource: source });
+  sim = await startKubeSim({ runtime: false, logSource: source });
   kc = new KubeConfig();
   kc.loadFromString(sim.kubeconfig);
   core = kc.makeApiClient(CoreV1Api);

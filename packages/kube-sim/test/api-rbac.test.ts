@@ -43,7 +43,7 @@ let sim: KubeSim;
 let limited: KubeConfig;
 
 before(async () => {
-  sim = await startKubeSim({ users: [{ token: "limited-token", user: "limited", rbacYaml: ROLE_YAML }] });
+  sim = await startKubeSim({ runtime: false, users: [{ token: "limited-token", user: "limited", rbacYaml: ROLE_YAML }] });
   sim.store.create({ group: "", version: "v1", resource: "namespaces", kind: "Namespace", namespaced: false },
     { apiVersion: "v1", kind: "Namespace", metadata: { name: "agents" } });
   limited = new KubeConfig();

@@ -13,7 +13,7 @@ let kc: KubeConfig;
 let core: CoreV1Api;
 
 before(async () => {
-  sim = await startKubeSim({ historyLimit: 50, bookmarkIntervalMs: 50 });
+  sim = await startKubeSim({ runtime: false, historyLimit: 50, bookmarkIntervalMs: 50 });
   kc = new KubeConfig();
   kc.loadFromString(sim.kubeconfig);
   core = kc.makeApiClient(CoreV1Api);

@@ -28,7 +28,7 @@ let kc: KubeConfig;
 let core: CoreV1Api;
 
 before(async () => {
-  sim = await startKubeSim({ logSource: { containerLog: () => live } });
+  sim = await startKubeSim({ runtime: false, logSource: { containerLog: () => live } });
   kc = new KubeConfig();
   kc.loadFromString(sim.kubeconfig);
   core = kc.makeApiClient(CoreV1Api);
