@@ -171,11 +171,10 @@ export class Kubelet {
     worker.terminate(grace);
   }
 
-  /** The pod's processes are gone: drop the kubelet's finalizer so the deletion can complete. */
+  /** The pod's processes are gone: drop the kubelet's finalizer (a pending deletion completes). */
   #release(pod: KubeObject): void {
     this.#graceOverrides.delete(pod.metadata.uid ?? "");
     this.#mutate(pod, (object) => {
-      if (object.metadata.deletionTimestamp === undefined) return;
       object.metadata.finalizers = (object.metadata.finalizers ?? []).filter((f) => f !== KUBELET_FINALIZER);
     });
     const key = `${pod.metadata.namespace ?? ""}/${pod.metadata.name ?? ""}`;

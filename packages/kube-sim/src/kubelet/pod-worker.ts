@@ -31,7 +31,7 @@ export interface WorkerContext {
   hostPath: string;
   timing: { terminatedStateDelayMs: number; imagePullBackOffMs: number; configRetryMs: number; restartBackoffMs: number };
   onContainerExit(record: ContainerExitRecord): void;
-  /** Called when the worker is done with a pod that is being deleted. */
+  /** Called when no process of the pod runs any more and none will: drop the kubelet finalizer. */
   release(pod: KubeObject): void;
 }
 
@@ -75,7 +75,9 @@ export class PodWorker {
       console.error(`kube-sim kubelet: pod ${this.#pod.metadata.namespace}/${this.#pod.metadata.name} failed:`, error);
     }).finally(() => {
       this.#done = true;
-      if (this.#terminating) this.#ctx.release(this.#pod);
+      // Nothing runs any more: a terminal pod needs no kubelet finalizer; a pending one keeps it
+      // only while deleting (an unpulled image, a config error) until the deletion arrives.
+      if (this.#terminating || this.#record.phase === "Succeeded" || this.#record.phase === "Failed") this.#ctx.release(this.#pod);
     });
   }
 
