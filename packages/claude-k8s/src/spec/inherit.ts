@@ -86,7 +86,7 @@ export function workspaceVolume(
   const result: WorkspaceVolume = {
     volume: { ...source, name: "workspace" },
     mountPath,
-    how: `the server's volume "${source.name}" mounted at ${mount.mountPath}`,
+    how: `the server's volume "${source.name}"${source.persistentVolumeClaim ? ` (claim ${source.persistentVolumeClaim.claimName})` : ""} mounted at ${mount.mountPath}`,
   };
   if (mount.subPath) result.subPath = mount.subPath;
   return result;
