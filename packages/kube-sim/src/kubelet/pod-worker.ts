@@ -86,7 +86,7 @@ export class PodWorker {
     if (this.#terminating) return;
     this.#terminating = true;
     this.#wake?.();
-    for (const running of this.#processes.values()) running.signal("SIGTERM");
+    for (const running of this.#processes.values()) running.signalMain("SIGTERM");
     this.#killTimer = setTimeout(() => this.kill(), graceSeconds * 1000);
   }
 
@@ -222,7 +222,7 @@ export class PodWorker {
         resolve({ ...exit, exitCode });
       });
       this.#processes.set(record.name, running);
-      if (this.#terminating) running.signal("SIGTERM");
+      if (this.#terminating) running.signalMain("SIGTERM");
       record.state = { running: { startedAt } };
       this.#write();
     });

@@ -38,6 +38,8 @@ export interface RunningProcess {
   readonly pid: number | undefined;
   /** Signals the whole process group (the container's processes). */
   signal(signal: NodeJS.Signals): void;
+  /** Signals only the main process (PID 1 of a real container), as a runtime's stop does with SIGTERM. */
+  signalMain(signal: NodeJS.Signals): void;
 }
 
 let probedIsolation: Isolation | undefined;
@@ -121,6 +123,9 @@ export function startContainerProcess(spec: ContainerProcessSpec, output: Contai
   return {
     get pid() { return child.pid; },
     signal: signalGroup,
+    signalMain(signal) {
+      try { child.kill(signal); } catch { /* already gone */ }
+    },
   };
 }
 
