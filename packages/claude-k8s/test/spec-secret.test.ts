@@ -60,7 +60,8 @@ for (const [label, prompt, instructions, fits] of SIZE_CASES) {
 }
 
 test("secret: invalid or duplicate extra file keys are refused", () => {
-  for (const files of [{ "bad/key": "x" }, { prompt: "again" }]) {
+  const cases: Record<string, string>[] = [{ "bad/key": "x" }, { prompt: "again" }];
+  for (const files of cases) {
     const result = buildRunSecret(secretInput({ files }));
     assert.equal(result.ok, false, JSON.stringify(files));
     if (!result.ok) assert.equal(result.error.code, "k8s_invalid_spec");
