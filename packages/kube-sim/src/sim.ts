@@ -41,6 +41,11 @@ export interface KubeSimOptions {
   namespaces?: string[];
   /** Serve pod logs from this source instead of the runtime's (tests of the log endpoint). */
   logSource?: LogSource;
+  /**
+   * Rules for requests without a token (user "system:anonymous"); none by default (401).
+   * kubectl sends no bearer token over plain HTTP, so kubectl use needs "admin" (or rules).
+   */
+  anonymous?: "admin" | PolicyRule[];
   /** The controllers and the process kubelet; on by default, `false` for an API-only sim. */
   runtime?: RuntimeOptions | false;
 }
@@ -100,6 +105,8 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
   const server = new ApiServer({
     store, tokens, faults, requests, logSource: () => logSource,
     runtimeFaults: () => runtime?.faults as Record<string, unknown> | undefined,
+    ...(options.anonymous ? { anonymous: { user: "system:anonymous",
+      rules: options.anonymous === "admin" ? ADMIN_RULES : options.anonymous } } : {}),
     ...(options.port !== undefined ? { port: options.port } : {}),
     ...(options.bookmarkIntervalMs !== undefined ? { bookmarkIntervalMs: options.bookmarkIntervalMs } : {}),
   });

@@ -18,6 +18,7 @@ import {
 import type { ResourceCall } from "./handlers.ts";
 import { routeNotFound, sendError, sendJson, sendStatus, unauthorized } from "./http-util.ts";
 import { serveLog } from "./logs.ts";
+import { openApiDocument } from "./openapi.ts";
 import { allows, forbiddenError, isAdmin } from "./rbac.ts";
 import type { Subject, TokenTable } from "./rbac.ts";
 import { parseRequestInfo } from "./request-info.ts";
@@ -35,6 +36,11 @@ export interface ApiServerOptions {
   runtimeFaults?: () => RuntimeFaults | undefined;
   port?: number;
   bookmarkIntervalMs?: number;
+  /**
+   * Who a request without a token is (the real server's anonymous auth). kubectl does not send
+   * bearer tokens over plain HTTP, so `kube-sim serve` answers it as an anonymous admin.
+   */
+  anonymous?: Subject;
 }
 
 const PUBLIC_PATHS = new Set(["/version", "/healthz", "/readyz", "/livez"]);
@@ -116,7 +122,8 @@ export class ApiServer {
       if (decision.delayMs > 0) await sleep(decision.delayMs);
       if (decision.failure) return sendStatus(res, decision.failure.status, decision.failure.headers);
       if (PUBLIC_PATHS.has(url.pathname)) return this.servePublic(res, url.pathname);
-      subject = this.options.tokens.lookup(req.headers.authorization);
+      subject = this.options.tokens.lookup(req.headers.authorization)
+        ?? (req.headers.authorization === undefined ? this.options.anonymous : undefined);
       if (!subject) throw unauthorized();
       if (url.pathname.startsWith("/_sim/")) return await this.serveAdmin(req, res, url, subject);
       if (info.kind === "nonResource") return this.serveDiscovery(req, res, url);
@@ -147,6 +154,8 @@ export class ApiServer {
     const list = parts[0] === "api" && parts.length === 2 ? apiResourceList("", parts[1] ?? "")
       : parts[0] === "apis" && parts.length === 3 ? apiResourceList(parts[1] ?? "", parts[2] ?? "") : undefined;
     if (list) return sendJson(res, 200, list);
+    const openApi = url.pathname.startsWith("/openapi/v3") ? openApiDocument(url.pathname) : undefined;
+    if (openApi) return sendJson(res, 200, openApi);
     throw routeNotFound();
   }
 

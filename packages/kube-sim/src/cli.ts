@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+// kube-sim serve [--port P] [--kubeconfig FILE] [--rbac role.yaml] [--rbac-token T] [--token T]
+// Runs the simulator until SIGINT/SIGTERM and prints where clients find it.
+import { readFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { writeFile } from "node:fs/promises";
+import { parseArgs } from "node:util";
+import { startKubeSim } from "./sim.ts";
+import type { SimUser } from "./sim.ts";
+
+const USAGE = `usage: kube-sim serve [options]
+  --port P            listen on 127.0.0.1:P (default: a free port)
+  --kubeconfig FILE   write the admin kubeconfig here (default: a temp file)
+  --token T           the admin token (default: random)
+  --rbac FILE         Role/ClusterRole YAML: adds a user limited to these rules
+  --rbac-token T      that user's token (default: random); its kubeconfig is FILE.rbac next to --kubeconfig
+  --no-runtime        API only: no Job controller, no kubelet
+  --no-anonymous      answer requests without a token 401 (by default they are admin, because
+                      kubectl sends no bearer token over plain HTTP; the server listens on 127.0.0.1 only)`;
+
+function fail(message: string): never {
+  process.stderr.write(`kube-sim: ${message}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: {
+    port: { type: "string" }, kubeconfig: { type: "string" }, token: { type: "string" },
+    rbac: { type: "string" }, "rbac-token": { type: "string" }, "no-runtime": { type: "boolean" }, "no-anonymous": { type: "boolean" }, help: { type: "boolean" },
+  } });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  if (positionals[0] !== "serve") fail(`unknown command ${JSON.stringify(positionals[0] ?? "")}`);
+  const port = values.port === undefined ? 0 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a port number, got ${values.port}`);
+  const users: SimUser[] = [];
+  if (values.rbac) {
+    let rbacYaml: string;
+    try {
+      rbacYaml = readFileSync(values.rbac, "utf8");
+    } catch (error) {
+      fail(`cannot read --rbac ${values.rbac}: ${(error as Error).message}`);
+    }
+    users.push({ token: values["rbac-token"] ?? randomBytes(24).toString("base64url"), user: "kube-sim-rbac", rbacYaml });
+  }
+  const sim = await startKubeSim({ port, users, ...(values.kubeconfig ? { kubeconfigPath: values.kubeconfig } : {}),
+    ...(values.token ? { token: values.token } : {}), ...(values["no-runtime"] ? { runtime: false } : {}),
+    ...(values["no-anonymous"] ? {} : { anonymous: "admin" as const }) });
+  process.stdout.write(`kube-sim listening on ${sim.url}\nkubeconfig: ${sim.kubeconfigPath}\n`);
+  const limited = users[0];
+  if (limited) {
+    const rbacPath = `${sim.kubeconfigPath}.rbac`;
+    await writeFile(rbacPath, sim.kubeconfigFor(limited.token, limited.user), { mode: 0o600 });
+    process.stdout.write(`kubeconfig (RBAC from ${values.rbac}): ${rbacPath}\n`);
+  }
+  const shutdown = (signal: string) => {
+    process.stdout.write(`kube-sim: ${signal}, stopping\n`);
+    void sim.stop().then(() => process.exit(0));
+  };
+  process.once("SIGINT", () => shutdown("SIGINT"));
+  process.once("SIGTERM", () => shutdown("SIGTERM"));
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  process.stderr.write(`kube-sim: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,86 @@
+// kubectl 1.32 against `kube-sim serve` (the CLI, as a child process): apply/create a Job, get,
+// wait for completion, logs (and logs -f), describe, delete.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+const CLI = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
+let dir: string;
+let kubeconfig: string;
+let server: ChildProcess;
+
+function jobYaml(name: string, script: string): string {
+  return `apiVersion: batch/v1
+kind: Job
+metadata:
+  name: ${name}
+  labels: { app: demo }
+spec:
+  backoffLimit: 0
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+        - name: main
+          image: busybox
+          command: ["sh", "-c", ${JSON.stringify(script)}]
+`;
+}
+
+async function kubectl(...args: string[]): Promise<string> {
+  const { stdout } = await run("kubectl", ["--kubeconfig", kubeconfig, ...args], { timeout: 30_000,
+    env: { ...process.env, KUBECACHEDIR: path.join(dir, "cache"), HOME: dir } });
+  return stdout;
+}
+
+before(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), "kube-sim-kubectl-"));
+  kubeconfig = path.join(dir, "kubeconfig");
+  server = spawn(process.execPath, ["--conditions=source", CLI, "serve", "--kubeconfig", kubeconfig], { stdio: ["ignore", "pipe", "inherit"] });
+  await new Promise<void>((resolve, reject) => {
+    let out = "";
+    server.stdout?.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes("kubeconfig:")) resolve();
+    });
+    server.once("exit", (code) => reject(new Error(`kube-sim serve exited early with ${code}`)));
+  });
+  await writeFile(path.join(dir, "hello.yaml"), jobYaml("hello", "echo hello from kubectl"));
+  await writeFile(path.join(dir, "slow.yaml"), jobYaml("slow", "echo first; sleep 0.5; echo second"));
+});
+
+after(async () => {
+  const exited = new Promise((resolve) => server.once("exit", resolve));
+  server.kill("SIGTERM");
+  await exited;
+  await rm(dir, { recursive: true, force: true });
+});
+
+test("kubectl apply -f, get, wait --for=condition=complete, logs, describe, delete", async () => {
+  assert.match(await kubectl("apply", "-f", path.join(dir, "hello.yaml")), /job\.batch\/hello created/);
+  assert.match(await kubectl("wait", "--for=condition=complete", "job/hello", "--timeout=20s"), /job\.batch\/hello condition met/);
+  const jobs = await kubectl("get", "jobs");
+  assert.match(jobs, /^NAME\s+STATUS\s+COMPLETIONS\s+AGE/m);
+  assert.match(jobs, /^hello\s+Complete\s+1\/1\s+\d+s/m);
+  assert.match(await kubectl("get", "pods", "-l", "job-name=hello"), /^hello-[a-z0-9]{5}\s+0\/1\s+Completed/m);
+  assert.equal(await kubectl("logs", "job/hello"), "hello from kubectl\n");
+  const described = await kubectl("describe", "job", "hello");
+  assert.match(described, /^Name:\s+hello$/m);
+  assert.match(described, /^Namespace:\s+default$/m);
+  assert.match(await kubectl("delete", "job", "hello"), /job\.batch "hello" deleted/);
+  assert.doesNotMatch(await kubectl("get", "jobs", "-o", "name"), /hello/);
+});
+
+test("kubectl create -f and logs -f follow a running container to its end", async () => {
+  assert.match(await kubectl("create", "-f", path.join(dir, "slow.yaml")), /job\.batch\/slow created/);
+  await kubectl("wait", "--for=jsonpath={.status.active}=1", "job/slow", "--timeout=20s");
+  assert.equal(await kubectl("logs", "-f", "job/slow"), "first\nsecond\n");
+  assert.match(await kubectl("get", "job", "slow", "-o", "jsonpath={.status.succeeded}"), /^1$/);
+});
