@@ -83,4 +83,6 @@ test("kubectl create -f and logs -f follow a running container to its end", asyn
   await kubectl("wait", "--for=jsonpath={.status.active}=1", "job/slow", "--timeout=20s");
   assert.equal(await kubectl("logs", "-f", "job/slow"), "first\nsecond\n");
   assert.match(await kubectl("get", "job", "slow", "-o", "jsonpath={.status.succeeded}"), /^1$/);
+  assert.match(await kubectl("delete", "pods", "-l", "job-name=slow"), /pod "slow-[a-z0-9]{5}" deleted/);
+  assert.equal(await kubectl("get", "pods", "-l", "job-name=slow", "-o", "name"), "");
 });

@@ -55,3 +55,33 @@ test("a Job runs to Complete, its pod's log is served, and a Background delete r
     return left.items.length === 0 ? true : undefined;
   }, "the GC to delete the pods");
 });
+
+test("a Foreground delete keeps the Job until the GC has removed its pods", async () => {
+  await batch.createNamespacedJob({ namespace: "default", body: { metadata: { name: "fg" }, spec: { template: { spec: {
+    restartPolicy: "Never", containers: [{ name: "main", image: "busybox", command: ["sh", "-c", "sleep 30"] }] } } } } });
+  await waitFor(async () => {
+    const pods = await core.listNamespacedPod({ namespace: "default", labelSelector: "job-name=fg" });
+    return pods.items.length === 1 ? true : undefined;
+  }, "the Job's pod");
+  await batch.deleteNamespacedJob({ name: "fg", namespace: "default", propagationPolicy: "Foreground" });
+  await waitFor(async () => {
+    const left = await batch.listNamespacedJob({ namespace: "default", fieldSelector: "metadata.name=fg" });
+    return left.items.length === 0 ? true : undefined;
+  }, "the Job to go");
+  const pods = await core.listNamespacedPod({ namespace: "default", labelSelector: "job-name=fg" });
+  assert.equal(pods.items.length, 0, "no pod of the Job is left");
+  const jobEvents = sim.store.history({ group: "batch", version: "v1", resource: "jobs", kind: "Job", namespaced: true }, "default", "fg");
+  assert.equal(jobEvents.at(-1)?.type, "DELETED");
+  assert.ok(jobEvents.some((e) => e.object.metadata.finalizers?.includes("foregroundDeletion")));
+});
+
+test("the admin endpoint passes runtime faults through to the runtime", async () => {
+  await batch.createNamespacedJob({ namespace: "default", body: { metadata: { name: "victim" }, spec: { template: { spec: {
+    restartPolicy: "Never", containers: [{ name: "main", image: "busybox", command: ["sh", "-c", "sleep 30"] }] } } } } });
+  const response = await fetch(`${sim.url}/_sim/faults`, { method: "POST",
+    headers: { Authorization: `Bearer ${sim.token}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ fault: "deleteJob", args: ["default", "victim", "Background"] }) });
+  assert.equal(response.status, 200);
+  const left = await batch.listNamespacedJob({ namespace: "default", fieldSelector: "metadata.name=victim" });
+  assert.equal(left.items.length, 0);
+});
