@@ -174,6 +174,17 @@ test("Leases, generateName and the request record", async () => {
   assert.equal(creates[0]?.namespace, "agents");
 });
 
+test("dryRun=All validates and answers without storing anything", async () => {
+  const before = sim.store.currentResourceVersion();
+  const dry = await batch.createNamespacedJob({ namespace: "agents", body: jobBody("dry"), dryRun: "All" });
+  assert.equal(dry.spec?.backoffLimit, 6, "defaults are applied");
+  assert.equal((await statusOf(batch.readNamespacedJob({ name: "dry", namespace: "agents" }))).code, 404);
+  assert.equal((await statusOf(batch.createNamespacedJob({ namespace: "agents", body: jobBody("Dry_Bad"), dryRun: "All" }))).code, 422);
+  await batch.deleteNamespacedJob({ name: "upd", namespace: "agents", dryRun: "All", propagationPolicy: "Background" });
+  assert.ok(await batch.readNamespacedJob({ name: "upd", namespace: "agents" }));
+  assert.equal(sim.store.currentResourceVersion(), before);
+});
+
 test("no token → 401; protobuf body → 415", async () => {
   const anonymous = await fetch(`${sim.url}/api/v1/namespaces`);
   assert.equal(anonymous.status, 401);

@@ -75,3 +75,22 @@ test("field selector on an unsupported field → 400 field label not supported",
   assert.throws(() => fieldSelectorPredicate("spec.foo=1"), (error: unknown) =>
     error instanceof StatusError && error.status.code === 400 && error.status.message === "field label not supported: spec.foo");
 });
+
+const perResource: { resource: { group: string; resource: string }; selector: string; object: KubeObject; want: boolean | "400" }[] = [
+  { resource: { group: "", resource: "events" }, selector: "involvedObject.kind=Job,involvedObject.name=run-1",
+    object: { apiVersion: "v1", kind: "Event", metadata: { name: "e" }, involvedObject: { kind: "Job", name: "run-1" } }, want: true },
+  { resource: { group: "", resource: "events" }, selector: "involvedObject.uid=u2",
+    object: { apiVersion: "v1", kind: "Event", metadata: { name: "e" }, involvedObject: { uid: "u1" } }, want: false },
+  { resource: { group: "", resource: "secrets" }, selector: "type=Opaque",
+    object: { apiVersion: "v1", kind: "Secret", metadata: { name: "s" }, type: "Opaque" }, want: true },
+  { resource: { group: "batch", resource: "jobs" }, selector: "spec.nodeName=x", object: pod({}), want: "400" },
+  { resource: { group: "", resource: "configmaps" }, selector: "metadata.name=p1", object: pod({}), want: true },
+];
+
+for (const { resource, selector, object, want } of perResource) {
+  test(`field selector on ${resource.resource}: ${selector} → ${want}`, () => {
+    if (want === "400") {
+      assert.throws(() => fieldSelectorPredicate(selector, resource), (e: unknown) => e instanceof StatusError && e.code === 400);
+    } else assert.equal(fieldSelectorPredicate(selector, resource)(object), want);
+  });
+}

@@ -13,7 +13,13 @@ import type { ResourceRequest } from "./request-info.ts";
 import { toTable, wantsTable } from "./table.ts";
 
 export interface HandlerContext {
-  store: Store;
+  store: Store & { dryRun?: <T>(write: () => T) => T };
+}
+
+/** `dryRun=All`: the store answers as if it wrote, and writes nothing. */
+function maybeDry<T>(context: HandlerContext, call: ResourceCall, write: () => T): T {
+  const dry = call.url.searchParams.getAll("dryRun").includes("All");
+  return dry && context.store.dryRun ? context.store.dryRun(write) : write();
 }
 
 export interface ResourceCall {
@@ -83,8 +89,7 @@ export async function handleCreate(context: HandlerContext, call: ResourceCall):
   if (call.info.name !== undefined) throw methodNotAllowed(`POST is not supported on ${call.info.resourceName}/${call.info.name}: post to the collection`);
   const object = asObject(await bodyObject(call));
   placeNamespace(call, object);
-  // dryRun is accepted and ignored: kube-sim has no dry-run path.
-  answerObject(call, 201, context.store.create(call.resource, object));
+  answerObject(call, 201, maybeDry(context, call, () => context.store.create(call.resource, object)));
 }
 
 export async function handleUpdate(context: HandlerContext, call: ResourceCall): Promise<void> {
@@ -95,7 +100,7 @@ export async function handleUpdate(context: HandlerContext, call: ResourceCall):
   }
   object.metadata.name = call.info.name;
   const options = call.info.subresource === "status" ? { subresource: "status" as const } : {};
-  sendJson(call.res, 200, context.store.update(call.resource, object, options));
+  sendJson(call.res, 200, maybeDry(context, call, () => context.store.update(call.resource, object, options)));
 }
 
 export async function handlePatch(context: HandlerContext, call: ResourceCall): Promise<void> {
@@ -111,7 +116,7 @@ export async function handlePatch(context: HandlerContext, call: ResourceCall): 
   patched.metadata.name = current.metadata.name;
   patched.metadata.namespace = current.metadata.namespace;
   const options = call.info.subresource === "status" ? { subresource: "status" as const } : {};
-  sendJson(call.res, 200, context.store.update(call.resource, patched, options));
+  sendJson(call.res, 200, maybeDry(context, call, () => context.store.update(call.resource, patched, options)));
 }
 
 const POLICIES = new Set(["Orphan", "Background", "Foreground"]);
@@ -136,8 +141,9 @@ async function deleteOptionsOf(call: ResourceCall): Promise<DeleteOptions> {
 export async function handleDelete(context: HandlerContext, call: ResourceCall): Promise<void> {
   const options = await deleteOptionsOf(call);
   const { namespace, name = "" } = call.info;
-  const answer = context.store.delete(call.resource, namespace, name, options);
+  const answer = maybeDry(context, call, () => context.store.delete(call.resource, namespace, name, options));
   const policy = options.propagationPolicy ?? call.resource.defaultPropagation;
+  if (call.url.searchParams.getAll("dryRun").includes("All")) return sendJson(call.res, 200, answer);
   const stillThere = context.store.tryGet(call.resource, namespace, name)?.metadata.uid === answer.metadata.uid;
   if (policy !== "Background") return sendJson(call.res, 200, answer);
   if (stillThere) return sendJson(call.res, 202, answer);

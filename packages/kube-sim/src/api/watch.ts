@@ -47,7 +47,7 @@ export function serveWatch(context: WatchContext, req: IncomingMessage, res: Ser
   resource: ResourceDefinition, namespace: string | undefined): void {
   const query = url.searchParams;
   const labelMatch = labelSelectorPredicate(query.get("labelSelector") ?? undefined);
-  const fieldMatch = fieldSelectorPredicate(query.get("fieldSelector") ?? undefined);
+  const fieldMatch = fieldSelectorPredicate(query.get("fieldSelector") ?? undefined, resource);
   const matches = (object: KubeObject) => labelMatch(object) && fieldMatch(object);
   const since = parseStartVersion(query.get("resourceVersion"));
   const timeoutSeconds = queryInt(query, "timeoutSeconds");

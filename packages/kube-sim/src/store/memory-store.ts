@@ -52,6 +52,7 @@ export class MemoryStore implements Store {
   private version = 0;
   private readonly log: EventLog;
   private readonly now: () => Date;
+  private dryRunning = false;
 
   constructor(options: MemoryStoreOptions = {}) {
     this.now = options.now ?? (() => new Date());
@@ -59,6 +60,19 @@ export class MemoryStore implements Store {
       options.onWatcherError ?? ((error) => console.error("kube-sim: a store watcher threw:", error)));
     for (const name of options.namespaces ?? ["default", "kube-system"]) {
       this.create(NAMESPACES, { apiVersion: "v1", kind: "Namespace", metadata: { name } });
+    }
+  }
+
+  /**
+   * Runs `write` with every commit skipped (the API's `dryRun=All`): validation, defaults and
+   * conflicts as usual, the answer as it would be, nothing stored and no event.
+   */
+  dryRun<T>(write: () => T): T {
+    this.dryRunning = true;
+    try {
+      return write();
+    } finally {
+      this.dryRunning = false;
     }
   }
 
@@ -113,7 +127,7 @@ export class MemoryStore implements Store {
   list(resource: ResourceType, namespace: string | undefined, options: ListOptions = {}): ListResult {
     const def = definitionOf(resource);
     const labelMatch = labelSelectorPredicate(options.labelSelector);
-    const fieldMatch = fieldSelectorPredicate(options.fieldSelector);
+    const fieldMatch = fieldSelectorPredicate(options.fieldSelector, def);
     const token = options.continue ? this.parseContinue(options.continue) : undefined;
     const keys = [...this.table(def).keys()].sort();
     const items: KubeObject[] = [];
@@ -286,6 +300,7 @@ export class MemoryStore implements Store {
   }
 
   private commit(def: ResourceDefinition, type: WatchEventType, object: KubeObject): KubeObject {
+    if (this.dryRunning) return structuredClone(object);
     this.version += 1;
     object.metadata.resourceVersion = String(this.version);
     const key = this.key(object.metadata.namespace, object.metadata.name ?? "");

@@ -150,23 +150,49 @@ export function labelSelectorPredicate(selector: string | undefined): (object: K
   return (object) => matchesLabels(requirements, object.metadata.labels);
 }
 
-const FIELD_READERS: Record<string, (object: KubeObject) => string> = {
-  "metadata.name": (o) => o.metadata.name ?? "",
-  "metadata.namespace": (o) => o.metadata.namespace ?? "",
-  "status.phase": (o) => String((o.status as { phase?: unknown } | undefined)?.phase ?? ""),
-  "spec.nodeName": (o) => String((o.spec as { nodeName?: unknown } | undefined)?.nodeName ?? ""),
+const COMMON_FIELDS = ["metadata.name", "metadata.namespace"];
+const EVENT_FIELDS = ["involvedObject.kind", "involvedObject.namespace", "involvedObject.name", "involvedObject.uid",
+  "involvedObject.apiVersion", "involvedObject.resourceVersion", "involvedObject.fieldPath", "reason", "reportingComponent",
+  "source", "type"];
+
+/** The fields each resource can be selected by (as the real server allows), by "group/resource". */
+const SELECTABLE_FIELDS: Record<string, string[]> = {
+  "/pods": ["status.phase", "spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName",
+    "status.podIP", "status.nominatedNodeName"],
+  "/events": EVENT_FIELDS,
+  "events.k8s.io/events": ["regarding.kind", "regarding.namespace", "regarding.name", "regarding.uid", "reason", "type",
+    "reportingController"],
+  "/secrets": ["type"],
+  "/namespaces": ["status.phase"],
+  "batch/jobs": ["status.successful"],
 };
 
-/** Field selector (`a=b,c!=d`) as a predicate; unknown fields and bad syntax answer 400. */
-export function fieldSelectorPredicate(selector: string | undefined): (object: KubeObject) => boolean {
+/** Without a resource: the fields the adapter uses anywhere. */
+const DEFAULT_FIELDS = ["status.phase", "spec.nodeName"];
+
+function readField(object: KubeObject, field: string): string {
+  let value: unknown = object;
+  for (const part of field.split(".")) {
+    value = typeof value === "object" && value !== null ? (value as Record<string, unknown>)[part] : undefined;
+  }
+  return value === undefined || value === null ? "" : String(value);
+}
+
+/**
+ * Field selector (`a=b,c!=d`) as a predicate; fields the resource does not support and bad
+ * syntax answer 400.
+ */
+export function fieldSelectorPredicate(selector: string | undefined,
+  resource?: { group: string; resource: string }): (object: KubeObject) => boolean {
   if (selector === undefined || selector.trim() === "") return () => true;
+  const allowed = new Set([...COMMON_FIELDS,
+    ...(resource ? SELECTABLE_FIELDS[`${resource.group}/${resource.resource}`] ?? [] : DEFAULT_FIELDS)]);
   const tests = selector.split(",").map((term) => {
     const match = /^\s*([^=!\s]+)\s*(==|=|!=)\s*(.*?)\s*$/.exec(term);
     if (!match) throw badRequest(`invalid selector: '${selector}'; can't understand '${term}'`);
     const [, field = "", op, value = ""] = match;
-    const read = FIELD_READERS[field];
-    if (!read) throw badRequest(`field label not supported: ${field}`);
-    return (object: KubeObject) => (read(object) === value) === (op !== "!=");
+    if (!allowed.has(field)) throw badRequest(`field label not supported: ${field}`);
+    return (object: KubeObject) => (readField(object, field) === value) === (op !== "!=");
   });
   return (object) => tests.every((t) => t(object));
 }
