@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { schedule, type SimNode } from "../src/kubelet/scheduler.ts";
+import { schedule, type SchedulingInput, type SchedulingResult, type SimNode } from "../src/kubelet/scheduler.ts";
 import { imageName } from "../src/kubelet/images.ts";
 import { expandVariables } from "../src/kubelet/env.ts";
 import { namespaceScript, shellQuote } from "../src/kubelet/process.ts";
@@ -10,7 +10,7 @@ const nodes: SimNode[] = [
   { name: "a", labels: { disk: "ssd" } },
   { name: "b", labels: { disk: "hdd" }, taints: [{ key: "gpu", value: "yes", effect: "NoSchedule" }] },
 ];
-const scheduleCases = [
+const scheduleCases: { name: string; pod: SchedulingInput; nodes: SimNode[]; want: SchedulingResult }[] = [
   { name: "no constraints: first node", pod: {}, nodes, want: { node: "a" } },
   { name: "selector picks b but its taint is untolerated", pod: { nodeSelector: { disk: "hdd" } }, nodes,
     want: { unschedulable: "0/2 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, 1 node(s) had untolerated taint {gpu: yes}." } },
