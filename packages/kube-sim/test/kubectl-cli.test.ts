@@ -86,3 +86,30 @@ test("kubectl create -f and logs -f follow a running container to its end", asyn
   assert.match(await kubectl("delete", "pods", "-l", "job-name=slow"), /pod "slow-[a-z0-9]{5}" deleted/);
   assert.equal(await kubectl("get", "pods", "-l", "job-name=slow", "-o", "name"), "");
 });
+
+test("kubectl get -w prints Table rows for existing and new Jobs", async () => {
+  const watcher = spawn("kubectl", ["--kubeconfig", kubeconfig, "get", "jobs", "--watch"],
+    { env: { ...process.env, KUBECACHEDIR: path.join(dir, "cache"), HOME: dir }, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  const seen = (pattern: RegExp) => new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`kubectl get -w printed no ${pattern}: ${out}`)), 15_000);
+    const check = () => {
+      if (!pattern.test(out)) return;
+      clearTimeout(timer);
+      watcher.stdout?.off("data", onData);
+      resolve();
+    };
+    const onData = (chunk: Buffer) => { out += chunk.toString(); check(); };
+    watcher.stdout?.on("data", onData);
+    check();
+  });
+  const exited = new Promise((resolve) => watcher.once("exit", resolve));
+  try {
+    await seen(/^slow\s+Complete\s+1\/1/m);
+    await kubectl("create", "-f", path.join(dir, "hello.yaml"));
+    await seen(/^hello\s+/m);
+  } finally {
+    watcher.kill("SIGTERM");
+    await exited;
+  }
+});

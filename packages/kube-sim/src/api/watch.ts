@@ -10,6 +10,7 @@ import type { KubeObject, Store, StoreEvent } from "../store/types.ts";
 import type { HttpFaults } from "../faults/http-faults.ts";
 import { badRequest } from "../store/errors.ts";
 import { queryFlag, queryInt } from "./http-util.ts";
+import { toTable, wantsTable } from "./table.ts";
 
 export interface WatchContext {
   store: Store;
@@ -55,8 +56,13 @@ export function serveWatch(context: WatchContext, req: IncomingMessage, res: Ser
 
   res.writeHead(200, { "Content-Type": "application/json", "Cache-Control": "no-cache, private" });
   res.flushHeaders();
+  // `kubectl get -w` asks for Tables: each object goes out as a one-row Table, as the real server does.
+  const asTable = wantsTable(req.headers.accept);
   const send = (type: WatchType, object: unknown) => {
-    if (!res.destroyed && !res.writableEnded) res.write(`${JSON.stringify({ type, object })}\n`);
+    if (res.destroyed || res.writableEnded) return;
+    const shown = asTable && (type === "ADDED" || type === "MODIFIED" || type === "DELETED")
+      ? toTable(resource, [object as KubeObject], (object as KubeObject).metadata.resourceVersion ?? "") : object;
+    res.write(`${JSON.stringify({ type, object: shown })}\n`);
   };
   const timers: NodeJS.Timeout[] = [];
   let unsubscribe = () => {};
