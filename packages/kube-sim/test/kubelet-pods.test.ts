@@ -94,6 +94,20 @@ test("volumes at real mount paths: a secret readable at its mountPath, a PVC sha
   assert.deepEqual(logText(world, "reader"), ["shared"]);
 }));
 
+test("fsGroup: a non-root user reads a 0440 secret file through the pod's fsGroup, and not without it", () => withWorld(async (world) => {
+  world.store.create(SECRETS, { apiVersion: "v1", kind: "Secret", metadata: { name: "run", namespace: "default" }, data: { prompt: b64("secret prompt") } });
+  const volumes = [{ name: "run", secret: { secretName: "run", defaultMode: 0o440 } }];
+  const mounts = [{ name: "run", mountPath: "/var/run/kube-sim-test/run" }];
+  const reader = sh("cat /var/run/kube-sim-test/run/prompt", { volumeMounts: mounts });
+  createPod(world.store, "with-fsgroup", { ...reader, volumes, securityContext: { runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000 } });
+  createPod(world.store, "without-fsgroup", { ...reader, volumes, securityContext: { runAsUser: 1000, runAsGroup: 1000 } });
+  const withGroup = await waitFor(world.store, PODS, "default", "with-fsgroup", terminal);
+  const withoutGroup = await waitFor(world.store, PODS, "default", "without-fsgroup", terminal);
+  assert.equal((withGroup.status as { phase?: string }).phase, "Succeeded");
+  assert.equal((withoutGroup.status as { phase?: string }).phase, "Failed");
+  if (world.runtime.kubelet.isolation === "namespace") assert.deepEqual(logText(world, "with-fsgroup"), ["secret prompt"]);
+}));
+
 test("a 500 KB line and UTF-8 are captured intact, with fixed-width RFC3339Nano timestamps", () => withWorld(async (world) => {
   createPod(world.store, "big", sh("head -c 512000 /dev/zero | tr '\\0' x; echo; printf 'é😀\\n'; printf tail"));
   await waitFor(world.store, PODS, "default", "big", terminal);

@@ -3,7 +3,7 @@
 // created on demand and shared by every pod naming the claim (the PVC object need not exist).
 // hostPath: the path itself.
 
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { KubeObject } from "../store/types.ts";
 import { EnvConfigError, type EnvLookups, objectData } from "./env.ts";
@@ -27,8 +27,25 @@ const DEFAULT_FILE_MODE = 0o644;
 export function materialiseVolumes(pod: KubeObject, podDir: string, dataDir: string, lookups: EnvLookups): Map<string, string> {
   const volumes = ((pod.spec as { volumes?: Volume[] } | undefined)?.volumes) ?? [];
   const result = new Map<string, string>();
-  for (const volume of volumes) result.set(volume.name, materialise(pod, volume, podDir, dataDir, lookups));
+  const fsGroup = (pod.spec as { securityContext?: { fsGroup?: number } } | undefined)?.securityContext?.fsGroup;
+  for (const volume of volumes) {
+    const dir = materialise(pod, volume, podDir, dataDir, lookups);
+    if (fsGroup !== undefined && (volume.secret || volume.configMap || volume.emptyDir)) applyFsGroup(dir, fsGroup);
+    result.set(volume.name, dir);
+  }
   return result;
+}
+
+/**
+ * As the kubelet does for volumes that support ownership management: the volume's files become
+ * group-owned by the pod's fsGroup, so a non-root user reads a 0440 Secret file through its group.
+ * Only root can chown; in the unprivileged fallback the files keep their group. Claim
+ * directories are shared between pods and keep their ownership.
+ */
+function applyFsGroup(dir: string, fsGroup: number): void {
+  if (process.getuid?.() !== 0) return;
+  const paths = [dir, ...readdirSync(dir, { recursive: true, encoding: "utf8" }).map((name) => path.join(dir, name))];
+  for (const file of paths) chownSync(file, statSync(file).uid, fsGroup);
 }
 
 function materialise(pod: KubeObject, volume: Volume, podDir: string, dataDir: string, lookups: EnvLookups): string {
