@@ -88,6 +88,7 @@ const cases: { name: string; query: string; want: string }[] = [
   { name: "sinceTime is truncated to whole seconds", query: "sinceTime=2024-01-01T00:00:10.900000000Z", want: "first\nsecond\nthird ünïcode\n" },
   { name: "sinceTime at a later second", query: "sinceTime=2024-01-01T00:00:11Z", want: "third ünïcode\n" },
   { name: "tailLines", query: "tailLines=1", want: "third ünïcode\n" },
+  { name: "sinceSeconds leaves out older lines", query: "sinceSeconds=5", want: "" },
   { name: "tailLines=0", query: "tailLines=0", want: "" },
   { name: "limitBytes cuts mid-line", query: "limitBytes=9", want: "before\nfi" },
   { name: "explicit container", query: "container=main&tailLines=1", want: "third ünïcode\n" },

@@ -27,21 +27,16 @@ function parseStartVersion(value: string | null): number | undefined {
   return parsed;
 }
 
-/** Maps a store event to what a selector-filtered watcher sees (or nothing). */
-function translate(event: StoreEvent, matches: boolean, known: Set<string>): WatchType | undefined {
-  const uid = event.object.metadata.uid ?? "";
-  const wasKnown = known.has(uid);
-  if (event.type === "DELETED") {
-    known.delete(uid);
-    return wasKnown || matches ? "DELETED" : undefined;
-  }
-  if (matches) {
-    known.add(uid);
-    return wasKnown || event.type === "ADDED" ? event.type : "ADDED";
-  }
-  if (!wasKnown) return undefined;
-  known.delete(uid);
-  return "DELETED";
+/**
+ * What a selector-filtered watcher sees of a store event (or nothing): an object that starts
+ * matching is ADDED, one that stops matching is DELETED, as the real watch cache does.
+ */
+export function translate(event: StoreEvent, matches: (object: KubeObject) => boolean): WatchType | undefined {
+  const now = matches(event.object);
+  if (event.type !== "MODIFIED") return now ? event.type : undefined;
+  const before = event.previous !== undefined && matches(event.previous);
+  if (now) return before ? "MODIFIED" : "ADDED";
+  return before ? "DELETED" : undefined;
 }
 
 export function serveWatch(context: WatchContext, req: IncomingMessage, res: ServerResponse, url: URL,
@@ -80,17 +75,12 @@ export function serveWatch(context: WatchContext, req: IncomingMessage, res: Ser
     finish();
     return;
   }
-  const known = new Set<string>();
-  const current = store.list(resource, namespace);
-  for (const object of current.items) {
-    if (!matches(object)) continue;
-    known.add(object.metadata.uid ?? "");
-    if (since === undefined) send("ADDED", object);
-  }
-  let lastVersion = since ?? Number(current.resourceVersion);
+  const current = since === undefined ? store.list(resource, namespace) : undefined;
+  for (const object of current?.items ?? []) if (matches(object)) send("ADDED", object);
+  let lastVersion = since ?? Number(current?.resourceVersion ?? store.currentResourceVersion());
   unsubscribe = store.watch(resource, namespace, lastVersion, (event) => {
     lastVersion = event.resourceVersion;
-    const type = translate(event, matches(event.object), known);
+    const type = translate(event, matches);
     if (type) send(type, event.object);
   });
   unregister = context.faults.registerWatch({

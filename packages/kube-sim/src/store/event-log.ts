@@ -56,7 +56,8 @@ export class EventLog {
     }
     const key = objectKey(event.resource, event.object.metadata.namespace, event.object.metadata.name ?? "");
     const versions = this.perObject.get(key) ?? [];
-    versions.push(event);
+    const { previous: _previous, ...withoutPrevious } = event;
+    versions.push(withoutPrevious);
     this.perObject.set(key, versions);
     this.pending.push(event);
     this.drain();

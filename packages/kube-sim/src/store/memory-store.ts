@@ -304,9 +304,12 @@ export class MemoryStore implements Store {
     this.version += 1;
     object.metadata.resourceVersion = String(this.version);
     const key = this.key(object.metadata.namespace, object.metadata.name ?? "");
+    // Stored objects are never changed in place, so the replaced one can be shared as `previous`.
+    const previous = this.table(def).get(key);
     if (type === "DELETED") this.table(def).delete(key);
     else this.table(def).set(key, object);
-    this.log.record({ type, resource: def, object: structuredClone(object), resourceVersion: this.version });
+    this.log.record({ type, resource: def, object: structuredClone(object), resourceVersion: this.version,
+      ...(previous && type !== "ADDED" ? { previous } : {}) });
     return structuredClone(object);
   }
 

@@ -52,6 +52,8 @@ export interface StoreEvent {
   resource: ResourceType;
   object: KubeObject; // a deep copy; safe to keep
   resourceVersion: number;
+  /** MODIFIED and DELETED: the object as it was before this change (for selector-filtered watches). */
+  previous?: KubeObject;
 }
 
 export type PropagationPolicy = "Orphan" | "Background" | "Foreground";
