@@ -16,12 +16,12 @@ let dir: string;
 let kubeconfig: string;
 let server: ChildProcess;
 
-function jobYaml(name: string, script: string): string {
+function jobYaml(name: string, script: string, tier = "free"): string {
   return `apiVersion: batch/v1
 kind: Job
 metadata:
   name: ${name}
-  labels: { app: demo }
+  labels: { app: demo, tier: ${tier} }
 spec:
   backoffLimit: 0
   template:
@@ -53,6 +53,7 @@ before(async () => {
     server.once("exit", (code) => reject(new Error(`kube-sim serve exited early with ${code}`)));
   });
   await writeFile(path.join(dir, "hello.yaml"), jobYaml("hello", "echo hello from kubectl"));
+  await writeFile(path.join(dir, "hello-gold.yaml"), jobYaml("hello", "echo hello from kubectl", "gold"));
   await writeFile(path.join(dir, "slow.yaml"), jobYaml("slow", "echo first; sleep 0.5; echo second"));
 });
 
@@ -66,6 +67,8 @@ after(async () => {
 test("kubectl apply -f, get, wait --for=condition=complete, logs, describe, delete", async () => {
   assert.match(await kubectl("apply", "-f", path.join(dir, "hello.yaml")), /job\.batch\/hello created/);
   assert.match(await kubectl("wait", "--for=condition=complete", "job/hello", "--timeout=20s"), /job\.batch\/hello condition met/);
+  assert.match(await kubectl("apply", "-f", path.join(dir, "hello-gold.yaml")), /job\.batch\/hello configured/);
+  assert.equal(await kubectl("get", "job", "hello", "-o", "jsonpath={.metadata.labels.tier}"), "gold");
   const jobs = await kubectl("get", "jobs");
   assert.match(jobs, /^NAME\s+STATUS\s+COMPLETIONS\s+AGE/m);
   assert.match(jobs, /^hello\s+Complete\s+1\/1\s+\d+s/m);
