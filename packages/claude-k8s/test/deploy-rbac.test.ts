@@ -1,0 +1,84 @@
+// deploy/rbac.yaml, enforced by kube-sim: the adapter's object flows succeed under exactly that
+// Role through the real client-node, and what the adapter never needs is refused with a 403.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import {
+  ApiException, BatchV1Api, CoordinationV1Api, CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions,
+} from "@kubernetes/client-node";
+import { startKubeSim, type KubeSim } from "kube-sim";
+import { defaultConfig } from "../src/config/parse.ts";
+import { buildLease, microTime, ownerPatch, planRun, selectorForAgent, agentLeaseName, leaseLabels } from "../src/spec/index.ts";
+
+const ROLE = readFileSync(new URL("../../../deploy/rbac.yaml", import.meta.url), "utf8");
+const NS = "paperclip-agents";
+const USER = "system:serviceaccount:paperclip:paperclip";
+let sim: KubeSim;
+let core: CoreV1Api;
+let batch: BatchV1Api;
+let leases: CoordinationV1Api;
+
+before(async () => {
+  sim = await startKubeSim({ runtime: false, namespaces: ["default", NS],
+    users: [{ token: "server-sa-token", user: USER, rbacYaml: ROLE }] });
+  const kc = new KubeConfig();
+  kc.loadFromString(sim.kubeconfigFor("server-sa-token", USER));
+  core = kc.makeApiClient(CoreV1Api);
+  batch = kc.makeApiClient(BatchV1Api);
+  leases = kc.makeApiClient(CoordinationV1Api);
+});
+
+after(async () => {
+  await sim.stop();
+});
+
+async function statusOf(call: () => Promise<unknown>): Promise<number> {
+  try {
+    await call();
+    return 200;
+  } catch (error) {
+    if (error instanceof ApiException) return error.code;
+    throw error;
+  }
+}
+
+test("deploy/rbac.yaml allows the adapter's whole object flow", async () => {
+  const plan = planRun({
+    identity: { agentId: "agent-1", runId: "run-1", companyId: "c-1" }, namespace: NS,
+    config: { ...defaultConfig(), image: "claude:1" }, serverPod: null, serverContainerName: null, prompt: "hi",
+    agentToken: "tok", instructions: null, runVars: {}, isForbidden: () => false, resumeSessionId: null, cwd: null,
+    addDir: null, dangerouslySkipPermissions: true, now: new Date().toISOString(),
+  });
+  assert.ok(plan.ok);
+  const now = new Date();
+  const lease = buildLease({ name: agentLeaseName("agent-1"), namespace: NS, holderIdentity: "run-1",
+    leaseDurationSeconds: 60, now, labels: leaseLabels("agent-1", "c-1") });
+  const created = await leases.createNamespacedLease({ namespace: NS, body: lease });
+  created.spec = { ...created.spec, renewTime: microTime(new Date(now.getTime() + 1000)) as never };
+  await leases.replaceNamespacedLease({ namespace: NS, name: lease.metadata?.name ?? "", body: created });
+  await core.createNamespacedSecret({ namespace: NS, body: plan.secret });
+  const job = await batch.createNamespacedJob({ namespace: NS, body: plan.job });
+  await core.patchNamespacedSecret({ namespace: NS, name: plan.secretName, body: ownerPatch(job) },
+    setHeaderOptions("Content-Type", PatchStrategy.MergePatch));
+  const found = await batch.listNamespacedJob({ namespace: NS, labelSelector: selectorForAgent("agent-1") });
+  assert.deepEqual(found.items.map((j) => j.metadata?.name), [plan.jobName]);
+  await core.listNamespacedPod({ namespace: NS, labelSelector: selectorForAgent("agent-1") });
+  await core.listNamespacedEvent({ namespace: NS });
+  await batch.deleteNamespacedJob({ namespace: NS, name: plan.jobName, propagationPolicy: "Background" });
+  await core.deleteNamespacedSecret({ namespace: NS, name: plan.secretName });
+  await leases.deleteNamespacedLease({ namespace: NS, name: lease.metadata?.name ?? "" });
+});
+
+const REFUSED: [string, () => Promise<unknown>][] = [
+  ["creating a pod directly", () => core.createNamespacedPod({ namespace: NS,
+    body: { metadata: { name: "p" }, spec: { containers: [{ name: "c", image: "busybox" }] } } })],
+  ["deleting pods", () => core.deleteNamespacedPod({ namespace: NS, name: "any" })],
+  ["reading nodes", () => core.listNode()],
+  ["writing configmaps", () => core.createNamespacedConfigMap({ namespace: NS, body: { metadata: { name: "x" } } })],
+  ["updating a Job's status", () => batch.replaceNamespacedJobStatus({ namespace: NS, name: "x", body: {} })],
+];
+for (const [what, call] of REFUSED) {
+  test(`deploy/rbac.yaml refuses ${what} (403)`, async () => {
+    assert.equal(await statusOf(call), 403);
+  });
+}
