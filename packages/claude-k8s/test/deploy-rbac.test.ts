@@ -4,7 +4,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import {
-  ApiException, BatchV1Api, CoordinationV1Api, CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions,
+  ApiException, AuthorizationV1Api, BatchV1Api, CoordinationV1Api, CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions,
 } from "@kubernetes/client-node";
 import { startKubeSim, type KubeSim } from "kube-sim";
 import { defaultConfig } from "../src/config/parse.ts";
@@ -17,6 +17,7 @@ let sim: KubeSim;
 let core: CoreV1Api;
 let batch: BatchV1Api;
 let leases: CoordinationV1Api;
+let reviews: AuthorizationV1Api;
 
 before(async () => {
   sim = await startKubeSim({ runtime: false, namespaces: ["default", NS],
@@ -26,6 +27,7 @@ before(async () => {
   core = kc.makeApiClient(CoreV1Api);
   batch = kc.makeApiClient(BatchV1Api);
   leases = kc.makeApiClient(CoordinationV1Api);
+  reviews = kc.makeApiClient(AuthorizationV1Api);
 });
 
 after(async () => {
@@ -80,5 +82,21 @@ const REFUSED: [string, () => Promise<unknown>][] = [
 for (const [what, call] of REFUSED) {
   test(`deploy/rbac.yaml refuses ${what} (403)`, async () => {
     assert.equal(await statusOf(call), 403);
+  });
+}
+
+const REVIEWS: [string, string, string, string | undefined, boolean][] = [
+  ["batch", "jobs", "create", undefined, true],
+  ["", "pods", "get", "log", true],
+  ["", "secrets", "create", undefined, true],
+  ["coordination.k8s.io", "leases", "update", undefined, true],
+  ["", "pods", "create", undefined, false],
+  ["", "configmaps", "create", undefined, false],
+];
+for (const [group, resource, verb, subresource, want] of REVIEWS) {
+  test(`SelfSubjectAccessReview under deploy/rbac.yaml: ${verb} ${resource}${subresource ? `/${subresource}` : ""} -> ${want}`, async () => {
+    const review = await reviews.createSelfSubjectAccessReview({ body: { spec: { resourceAttributes:
+      { namespace: NS, group, resource, verb, ...(subresource ? { subresource } : {}) } } } });
+    assert.equal(review.status?.allowed, want);
   });
 }

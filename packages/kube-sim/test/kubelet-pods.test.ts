@@ -103,8 +103,8 @@ test("fsGroup: a non-root user reads a 0440 secret file through the pod's fsGrou
   createPod(world.store, "without-fsgroup", { ...reader, volumes, securityContext: { runAsUser: 1000, runAsGroup: 1000 } });
   const withGroup = await waitFor(world.store, PODS, "default", "with-fsgroup", terminal);
   const withoutGroup = await waitFor(world.store, PODS, "default", "without-fsgroup", terminal);
-  assert.equal((withGroup.status as { phase?: string }).phase, "Succeeded");
-  assert.equal((withoutGroup.status as { phase?: string }).phase, "Failed");
+  assert.equal((withGroup?.status as { phase?: string }).phase, "Succeeded");
+  assert.equal((withoutGroup?.status as { phase?: string }).phase, "Failed");
   if (world.runtime.kubelet.isolation === "namespace") assert.deepEqual(logText(world, "with-fsgroup"), ["secret prompt"]);
 }));
 

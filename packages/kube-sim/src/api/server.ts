@@ -167,7 +167,7 @@ export class ApiServer {
       ...(info.subresource ? { subresource: info.subresource } : {}),
       ...(info.namespace !== undefined && resource.namespaced ? { namespace: info.namespace } : {}),
       ...(info.name !== undefined ? { name: info.name } : {}) };
-    if (!allows(subject, attributes)) throw forbiddenError(subject, attributes);
+    if (!isSelfReview(attributes) && !allows(subject, attributes)) throw forbiddenError(subject, attributes);
     if (info.subresource && !resource.subresources.includes(info.subresource)) throw routeNotFound();
     const call: ResourceCall = { req, res, url, info, resource, subject };
     const context = { store: this.options.store };
@@ -203,4 +203,13 @@ export class ApiServer {
       code: res.headersSent ? res.statusCode : 0, durationMs: performance.now() - started,
     });
   }
+}
+
+/**
+ * Every authenticated user may ask what it may do: a real cluster grants this through the
+ * system:basic-user ClusterRole, so limited tokens (e.g. from deploy/rbac.yaml) need no rule for it.
+ */
+function isSelfReview(attributes: { verb: string; group: string; resource: string }): boolean {
+  return attributes.verb === "create" && attributes.group === "authorization.k8s.io"
+    && (attributes.resource === "selfsubjectaccessreviews" || attributes.resource === "selfsubjectrulesreviews");
 }
