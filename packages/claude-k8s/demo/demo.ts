@@ -95,7 +95,7 @@ async function runOnce(kubeconfig: string, modelUrl: string): Promise<void> {
     namespace: NAMESPACE, config: parsed.config, serverPod: null, serverContainerName: null, prompt,
     agentToken: runEnv.secret.PAPERCLIP_API_KEY ?? null, instructions: null, runVars: runEnv.plain,
     isForbidden: isForbiddenConfigEnvKey, resumeSessionId: null, cwd: null, addDir: null,
-    dangerouslySkipPermissions: true, now: new Date().toISOString(),
+    now: new Date().toISOString(),
   });
   if (!plan.ok) throw new Error(plan.errors.map((e) => `${e.code}: ${e.message}`).join("\n"));
 

@@ -26,6 +26,7 @@ test("defaults: an empty config parses to the documented defaults", () => {
   assert.deepEqual(config.resources, { requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "4", memory: "8Gi" } });
   assert.equal(config.ttlSecondsAfterFinished, 300);
   assert.equal(config.retainJobs, false);
+  assert.equal(config.dangerouslySkipPermissions, true, "claude_local's default");
   assert.equal(config.reattachOrphanedJobs, true);
   assert.equal(config.imagePullPolicy, "IfNotPresent");
   assert.equal(config.graceSec, 20);
@@ -85,6 +86,8 @@ const validCases: ValidCase[] = [
   { raw: { serviceAccountName: "claude-agents" }, expect: { serviceAccountName: "claude-agents" } },
   { raw: { ttlSecondsAfterFinished: "60" }, expect: { ttlSecondsAfterFinished: 60 } },
   { raw: { retainJobs: "true" }, expect: { retainJobs: true } },
+  { raw: { dangerouslySkipPermissions: "false" }, expect: { dangerouslySkipPermissions: false } },
+  { raw: { dangerouslySkipPermissions: false }, expect: { dangerouslySkipPermissions: false } },
   { raw: { retainJobs: true }, expect: { retainJobs: true } },
   { raw: { reattachOrphanedJobs: "false" }, expect: { reattachOrphanedJobs: false } },
   { raw: { reattachOrphanedJobs: 0 }, expect: { reattachOrphanedJobs: false } },
@@ -152,6 +155,7 @@ const invalidCases: InvalidCase[] = [
   { raw: { serviceAccountName: "Claude_Agents" }, field: "serviceAccountName" },
   { raw: { ttlSecondsAfterFinished: "-1" }, field: "ttlSecondsAfterFinished" },
   { raw: { retainJobs: "maybe" }, field: "retainJobs" },
+  { raw: { dangerouslySkipPermissions: "sometimes" }, field: "dangerouslySkipPermissions" },
   { raw: { reattachOrphanedJobs: "yes please" }, field: "reattachOrphanedJobs" },
   { raw: { workspaceVolumeClaim: "Data_Claim" }, field: "workspaceVolumeClaim" },
   { raw: { workspaceVolumeClaim: "-data" }, field: "workspaceVolumeClaim" },
@@ -199,7 +203,7 @@ for (const { raw, warned } of unknownKeyCases) {
 }
 
 const suggestionCases: Array<[string, string | null]> = [
-  ["modle", "model"], ["timeoutsec", "timeoutSec"], ["nodeselector", "nodeSelector"], ["lables", "labels"], ["cwd", null], ["dangerouslySkipPermissions", null],
+  ["modle", "model"], ["timeoutsec", "timeoutSec"], ["nodeselector", "nodeSelector"], ["lables", "labels"], ["cwd", null],
 ];
 for (const [key, guess] of suggestionCases) {
   test(`unknown key ${key} ${guess ? `suggests ${guess}` : "suggests nothing"}`, () => {

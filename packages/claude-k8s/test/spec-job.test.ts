@@ -30,7 +30,7 @@ function input(config: Partial<ClaudeK8sConfig> = {}, overrides: Partial<RunPlan
     namespace: "agents", config: { ...defaultConfig(), ...config }, serverPod: POD, serverContainerName: "paperclip",
     prompt: PROMPT, agentToken: TOKEN, instructions: "# Be careful", runVars: { PAPERCLIP_RUN_ID: "run-1" },
     isForbidden: (k) => k === "PAPERCLIP_API_KEY", resumeSessionId: null, cwd: "/paperclip/workspaces/agent-1",
-    addDir: null, dangerouslySkipPermissions: true, now: "2025-06-01T00:00:00Z", ...overrides,
+    addDir: null, now: "2025-06-01T00:00:00Z", ...overrides,
   };
 }
 
@@ -215,3 +215,12 @@ test("plan: the manifests survive a JSON round trip unchanged (plain data, no Da
   assert.deepEqual(JSON.parse(JSON.stringify(result.job)), result.job);
   assert.deepEqual(JSON.parse(JSON.stringify(result.secret)), result.secret);
 });
+
+const SKIP_PERMISSION_CASES: [boolean, boolean][] = [[true, true], [false, false]];
+for (const [configured, flagged] of SKIP_PERMISSION_CASES) {
+  test(`job: dangerouslySkipPermissions ${configured} -> --dangerously-skip-permissions ${flagged ? "passed" : "absent"}`, () => {
+    const { claude } = plan({ dangerouslySkipPermissions: configured });
+    const argv = [...(claude.command ?? []), ...(claude.args ?? [])];
+    assert.equal(argv.includes("--dangerously-skip-permissions"), flagged);
+  });
+}

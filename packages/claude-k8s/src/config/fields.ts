@@ -45,6 +45,8 @@ export const CONFIG_FIELDS: readonly ConfigField[] = [
     defaultText: "none", hint: "Prepended to the prompt of a fresh session only (never on --resume)." },
   { key: "extraArgs", label: "Extra claude arguments", input: "text", group: "Claude", default: "", defaultText: "none",
     hint: "Appended to the claude command line: a list, or one string split on whitespace. Flags the adapter manages (--print, --output-format, --resume, ...) are refused." },
+  { key: "dangerouslySkipPermissions", label: "Skip permission prompts", input: "toggle", group: "Claude", default: true,
+    defaultText: "true", hint: "Pass --dangerously-skip-permissions, as claude_local does: the agent runs unattended, isolated in its own non-root pod." },
   { key: "env", label: "Environment variables", input: "textarea", group: "Claude", defaultText: "none",
     hint: "Extra environment for the claude container: an object, or KEY=value lines. PAPERCLIP_API_KEY is refused (the per-run token is injected from a Secret)." },
   { key: "timeoutSec", label: "Timeout (seconds)", input: "number", group: "Time", default: 0, defaultText: "0 (no deadline)",

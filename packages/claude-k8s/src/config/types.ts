@@ -32,6 +32,8 @@ export interface ClaudeK8sConfig {
   promptTemplate: string | null;
   bootstrapPromptTemplate: string | null;
   extraArgs: string[];
+  /** --dangerously-skip-permissions, as claude_local (default true): the pod is the sandbox. */
+  dangerouslySkipPermissions: boolean;
   env: Record<string, string>;
   // Time.
   timeoutSec: number; // 0 = no deadline

@@ -32,7 +32,6 @@ export interface RunPlanInput {
   cwd: string | null;
   /** The prompt bundle directory inside the pod (on the shared volume), or null. */
   addDir: string | null;
-  dangerouslySkipPermissions: boolean;
   /** RFC 3339, the caller's clock. */
   now: string;
 }
@@ -75,7 +74,7 @@ export function planRun(input: RunPlanInput): RunPlan {
   const args = buildClaudeArgs({
     resumeSessionId: input.resumeSessionId, model: config.model, effort: config.effort,
     maxTurns: config.maxTurnsPerRun, instructionsFilePath: sendInstructions ? INSTRUCTIONS_FILE : null,
-    addDir: input.addDir, dangerouslySkipPermissions: input.dangerouslySkipPermissions, extraArgs: config.extraArgs,
+    addDir: input.addDir, dangerouslySkipPermissions: config.dangerouslySkipPermissions, extraArgs: config.extraArgs,
   });
   const job = buildJobManifest({
     name, namespace: input.namespace, secretName, labels, annotations, config, image, inherited, workspace,
