@@ -67,6 +67,13 @@ test("execute with a bad config lists every problem under k8s_invalid_config", a
   assert.ok(logs.some((line) => line.includes("modle")), "the unknown-key warning is logged");
 });
 
+test("execute still returns its result when onLog rejects (R9)", async () => {
+  const context = { ...ctx({ timeoutSec: "abc", modle: "typo" }, []), onLog: async () => { throw new Error("host log sink closed"); } };
+  const result = await adapter.execute(context);
+  assert.equal(result.errorCode, "k8s_invalid_config");
+  assert.match(result.errorMessage ?? "", /timeoutSec:/);
+});
+
 test("execute merges the form's envBindings/envVars when env is absent", async () => {
   const result = await adapter.execute(ctx({ envBindings: { PAPERCLIP_API_KEY: { type: "plain", value: "x" } } }, []));
   assert.equal(result.errorCode, "k8s_invalid_config");
