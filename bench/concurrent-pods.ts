@@ -4,7 +4,7 @@
 import { Watch } from "@kubernetes/client-node";
 import { startBenchSim, shellPodSpec } from "./sim-client.ts";
 import type { BenchSim } from "./sim-client.ts";
-import { descendantPids, inPool, percentile, round, rssMb, waitUntil } from "./stats.ts";
+import { descendantPids, heapMb, inPool, percentile, round, rssMb, waitUntil } from "./stats.ts";
 import type { BenchResult } from "./stats.ts";
 
 const JOBS = 500;
@@ -51,6 +51,7 @@ export async function concurrentPodsBench(): Promise<BenchResult> {
   const bench = await startBenchSim();
   const notes: string[] = [];
   const rssBefore = rssMb();
+  const heapBefore = heapMb();
   let tracker: PodTracker | undefined;
   try {
     const createdAt = new Map<string, number>();
@@ -69,6 +70,7 @@ export async function concurrentPodsBench(): Promise<BenchResult> {
     const runningCount = pods.running.size;
     const startDelays = [...pods.startDelays.values()];
     const rssRunning = rssMb();
+    const heapRunning = heapMb();
     const liveProcesses = descendantPids().length;
     const deleteStarted = performance.now();
     await bench.batch.deleteCollectionNamespacedJob({ namespace: NAMESPACE, labelSelector: LABEL, propagationPolicy: "Background" });
@@ -89,6 +91,7 @@ export async function concurrentPodsBench(): Promise<BenchResult> {
         { metric: "create request → pod Running p99", value: round(percentile(startDelays, 99)), unit: "ms" },
         { metric: "live child processes at peak", value: liveProcesses, unit: "" },
         { metric: "RSS before / with all Running", value: `${Math.round(rssBefore)} / ${Math.round(rssRunning)}`, unit: "MB" },
+        { metric: "JS heap before / with all Running", value: `${Math.round(heapBefore)} / ${Math.round(heapRunning)}`, unit: "MB" },
         { metric: "all pods gone (after deletecollection)", value: Math.round(goneMs), unit: "ms" },
         { metric: "child processes left after delete", value: leftAfterDelete, unit: "" },
       ],

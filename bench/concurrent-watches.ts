@@ -4,7 +4,7 @@
 import { Watch } from "@kubernetes/client-node";
 import { startBenchSim } from "./sim-client.ts";
 import type { BenchSim } from "./sim-client.ts";
-import { inPool, maxOf, percentile, round, rssMb, waitUntil } from "./stats.ts";
+import { heapMb, inPool, maxOf, percentile, round, rssMb, waitUntil } from "./stats.ts";
 import type { BenchResult } from "./stats.ts";
 
 const WATCHES = 1000;
@@ -47,6 +47,7 @@ export async function concurrentWatchesBench(): Promise<BenchResult> {
   const bench = await startBenchSim({ runtime: false });
   const notes: string[] = [];
   const rssBefore = rssMb();
+  const heapBefore = heapMb();
   const sentAt = new Map<string, number>();
   let watches: WatchSet | undefined;
   try {
@@ -54,6 +55,7 @@ export async function concurrentWatchesBench(): Promise<BenchResult> {
     watches = await openWatches(bench, sentAt);
     const openMs = performance.now() - openStarted;
     const rssOpen = rssMb();
+    const heapOpen = heapMb();
     const set = watches;
     const perWatch = PODS / GROUPS;
     const createStarted = performance.now();
@@ -81,6 +83,7 @@ export async function concurrentWatchesBench(): Promise<BenchResult> {
         { metric: "delivery delay p99", value: round(percentile(set.delays, 99)), unit: "ms" },
         { metric: "delivery delay max", value: round(maxOf(set.delays)), unit: "ms" },
         { metric: "RSS before / watches open / delivered", value: `${Math.round(rssBefore)} / ${Math.round(rssOpen)} / ${Math.round(rssDelivered)}`, unit: "MB" },
+        { metric: "JS heap before / watches open", value: `${Math.round(heapBefore)} / ${Math.round(heapOpen)}`, unit: "MB" },
       ],
     };
   } finally {

@@ -61,12 +61,13 @@ function followInProcess(bench: BenchSim, delays: number[], stampDelays: number[
 }
 
 async function waitForRunning(bench: BenchSim): Promise<boolean> {
-  let running = false;
-  return waitUntil(() => {
-    void bench.core.readNamespacedPod({ namespace: NAMESPACE, name: POD })
-      .then((pod) => { running = pod.status?.phase === "Running"; }, () => undefined);
-    return running;
-  }, 15_000, 50);
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    const pod = await bench.core.readNamespacedPod({ namespace: NAMESPACE, name: POD });
+    if (pod.status?.phase === "Running") return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return false;
 }
 
 export async function logLatencyBench(): Promise<BenchResult> {

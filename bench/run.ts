@@ -8,7 +8,7 @@ import { concurrentPodsBench } from "./concurrent-pods.ts";
 import { concurrentWatchesBench } from "./concurrent-watches.ts";
 import { logLatencyBench } from "./log-latency.ts";
 import { parserThroughputBench } from "./parser-throughput.ts";
-import { descendantPids } from "./stats.ts";
+import { collectGarbage, descendantPids } from "./stats.ts";
 import type { BenchResult } from "./stats.ts";
 
 const BENCHES: { name: string; run: () => Promise<BenchResult> }[] = [
@@ -34,6 +34,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   for (const bench of BENCHES) {
     if (only.length > 0 && !only.includes(bench.name)) continue;
+    collectGarbage();
     const benchStarted = Date.now();
     try {
       const result = await bench.run();

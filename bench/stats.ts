@@ -1,6 +1,8 @@
 // Shared measuring helpers: percentiles, wall-clock time, RSS, live child processes, and the
 // result shape every benchmark returns.
 import { readdirSync, readFileSync } from "node:fs";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 
 export interface Figure {
   metric: string;
@@ -32,8 +34,22 @@ export function wallMs(): number {
   return performance.timeOrigin + performance.now();
 }
 
+/**
+ * A full GC, so one benchmark's garbage does not count in the next one's RSS. The script line
+ * is fixed (no --expose-gc), so the flag is set at run time and gc taken from a fresh context.
+ */
+export function collectGarbage(): void {
+  setFlagsFromString("--expose-gc");
+  const gc = runInNewContext("gc") as () => void;
+  gc();
+}
+
 export function rssMb(): number {
   return process.memoryUsage().rss / (1024 * 1024);
+}
+
+export function heapMb(): number {
+  return process.memoryUsage().heapUsed / (1024 * 1024);
 }
 
 export function round(value: number, digits = 2): number {
