@@ -37,7 +37,10 @@ export class ByteLineSplitter {
   push(chunk: Uint8Array, onLine: (line: string) => void): void {
     this.#append(chunk);
     let start = 0;
-    for (let nl = this.#buf.indexOf(NEWLINE, this.#scanned); nl !== -1 && nl < this.#len; nl = this.#buf.indexOf(NEWLINE, start)) {
+    // Search only the filled part: the buffer's spare capacity holds stale bytes, and scanning
+    // it on every chunk of a long line would make that line quadratic.
+    const filled = this.#buf.subarray(0, this.#len);
+    for (let nl = filled.indexOf(NEWLINE, this.#scanned); nl !== -1; nl = filled.indexOf(NEWLINE, start)) {
       if (this.#discarding) this.#discarding = false;
       else onLine(this.#decodeCapped(start, nl));
       start = nl + 1;
