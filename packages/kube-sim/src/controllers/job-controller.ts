@@ -61,7 +61,10 @@ export class JobController {
     const job = this.#store.tryGet(JOBS, namespace, name);
     if (job === undefined) return;
     const uid = job.metadata.uid ?? "";
-    const pods = this.#store.list(PODS, namespace).items.filter((pod) => controllerUid(pod) === uid);
+    // Select by the controller-uid label first (as the real controller does): the store copies
+    // only what matches, so a sync costs the Job's pods, not every pod in the namespace.
+    const selector = { labelSelector: `batch.kubernetes.io/controller-uid=${uid}` };
+    const pods = this.#store.list(PODS, namespace, selector).items.filter((pod) => controllerUid(pod) === uid);
     const now = Date.now();
     const decision = reconcileJob(job, pods, now);
     if (this.#heldBack(job, decision, now, key)) return;
