@@ -32,6 +32,12 @@ async function runPod(name: string, script: string, spec: Record<string, unknown
   await running.result;
 }
 
+/** Waits until the pod's log has printed "ready" (its TERM trap is installed by then). */
+async function waitReady(name: string): Promise<void> {
+  await pollUntil(async () => ((await readLog(client.kc, "default", name, "main", {})).text.includes("ready\n") ? true : undefined),
+    `pod ${name} to print ready`, 3000);
+}
+
 /** Watches one pod until it is DELETED; returns every event. */
 function watchPodToDeletion(name: string, timeoutMs = 8000) {
   return startWatch<V1Pod>(client.kc, podPath(), { fieldSelector: `metadata.name=${name}` },
@@ -78,7 +84,8 @@ test("eviction through the API: DisruptionTarget, then the pod is gone", { timeo
 
 test("the evict and deletePod faults over the admin endpoint: DisruptionTarget, grace override", { timeout: 15_000 }, async () => {
   await runPod("evict-fault", "exec sleep 30");
-  await runPod("delete-fault", "trap 'echo TERM' TERM; while :; do sleep 0.1; done", { terminationGracePeriodSeconds: 30 });
+  await runPod("delete-fault", "trap 'echo TERM' TERM; echo ready; while :; do sleep 0.1; done", { terminationGracePeriodSeconds: 30 });
+  await waitReady("delete-fault");
   const evicted = watchPodToDeletion("evict-fault");
   const deleted = watchPodToDeletion("delete-fault");
   await Promise.all([evicted.connected, deleted.connected]);
@@ -94,6 +101,7 @@ test("the evict and deletePod faults over the admin endpoint: DisruptionTarget, 
 
 test("deleting a pod whose process traps TERM: TERM delivered, SIGKILL after the grace period", { timeout: 15_000 }, async () => {
   await runPod("trapper", "trap 'echo got TERM' TERM; echo ready; while :; do sleep 0.1; done", { terminationGracePeriodSeconds: 2 });
+  await waitReady("trapper");
   const watch = watchPodToDeletion("trapper");
   await watch.connected;
   const deletedAt = Date.now();

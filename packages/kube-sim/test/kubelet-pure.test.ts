@@ -47,3 +47,9 @@ test("namespaceScript passes the command as \"$@\" and quotes mount paths", () =
   assert.match(script, /mount -o remount,bind,ro '\/m\/\$\(x\)'/);
   assert.match(script, /exec setpriv --reuid=1000 --regid=0 --clear-groups -- "\$@"$/);
 });
+
+test("namespaceScript sets the UTS hostname (quoted) and passes supplementary groups to setpriv", () => {
+  const script = namespaceScript({ mounts: [], hostname: "job-a1b2c", user: { uid: 1000, gid: 0, groups: [1000, 2000] } });
+  assert.match(script, /^set -e\nprintf '%s' 'job-a1b2c' > \/proc\/sys\/kernel\/hostname\n/);
+  assert.match(script, /exec setpriv --reuid=1000 --regid=0 --groups=1000,2000 -- "\$@"$/);
+});

@@ -8,6 +8,7 @@ import type { ContainerProcessSpec, Isolation } from "./process.ts";
 import { containerMounts, type PodVolume } from "./volumes.ts";
 
 interface SecurityContext { runAsUser?: number; runAsGroup?: number }
+interface PodSecurityContext extends SecurityContext { fsGroup?: number; supplementalGroups?: number[] }
 
 export interface ContainerSpec extends ContainerEnvSpec {
   name: string;
@@ -23,7 +24,7 @@ export interface PodSpecView {
   containers?: ContainerSpec[];
   initContainers?: ContainerSpec[];
   volumes?: PodVolume[];
-  securityContext?: SecurityContext;
+  securityContext?: PodSecurityContext;
   restartPolicy?: "Always" | "OnFailure" | "Never";
   terminationGracePeriodSeconds?: number;
   nodeName?: string;
@@ -48,10 +49,13 @@ export interface SpecContext {
   hostPath: string;
 }
 
-function user(pod: PodSpecView, container: ContainerSpec): { uid: number; gid: number } | undefined {
+/** uid, gid and supplementary groups (fsGroup and supplementalGroups, as a container runtime adds them). */
+function user(pod: PodSpecView, container: ContainerSpec): { uid: number; gid: number; groups: number[] } | undefined {
   const uid = container.securityContext?.runAsUser ?? pod.securityContext?.runAsUser;
   const gid = container.securityContext?.runAsGroup ?? pod.securityContext?.runAsGroup ?? 0;
-  return uid === undefined ? undefined : { uid, gid };
+  const fsGroup = pod.securityContext?.fsGroup;
+  const groups = [...new Set([...fsGroup !== undefined ? [fsGroup] : [], ...pod.securityContext?.supplementalGroups ?? []])];
+  return uid === undefined ? undefined : { uid, gid, groups };
 }
 
 /** Throws EnvConfigError (CreateContainerConfigError) or CreateContainerError. */
@@ -81,6 +85,7 @@ export function processSpec(container: ContainerSpec, context: SpecContext): Con
     argv, env, mounts, isolation: context.isolation, scratchDir: context.scratchDir,
     ...(container.workingDir ? { workingDir: container.workingDir } : {}),
     ...(runAs && canSwitchUser ? { user: runAs } : {}),
+    ...(context.isolation === "namespace" ? { hostname: context.pod.metadata.name ?? "" } : {}),
   };
 }
 

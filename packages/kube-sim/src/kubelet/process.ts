@@ -1,6 +1,7 @@
 // Runs one container as a local child process. As root on Linux the process gets a private
-// mount namespace (unshare -m) in which every volume is bind-mounted at its real mountPath, then
-// drops to the pod's uid/gid with setpriv. Elsewhere ("direct" isolation) it is spawned as is:
+// mount namespace in which every volume is bind-mounted at its real mountPath and its own UTS
+// namespace whose hostname is the pod's name (unshare -m -u), then drops to the pod's uid/gid
+// with setpriv. Elsewhere ("direct" isolation) it is spawned as is:
 // mount paths are not real and volumes are reachable only through KUBE_SIM_VOLUME_* variables.
 
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
@@ -20,11 +21,14 @@ export interface ContainerProcessSpec {
   argv: string[];
   env: Record<string, string>;
   workingDir?: string;
-  user?: { uid: number; gid: number };
+  /** `groups`: supplementary groups (the pod's fsGroup and supplementalGroups); none when absent. */
+  user?: { uid: number; gid: number; groups?: number[] };
   mounts: VolumeMount[];
   isolation: Isolation;
   /** Where a "direct" process runs when it has no workingDir (a per-pod scratch directory). */
   scratchDir: string;
+  /** The hostname inside the container's UTS namespace (the pod's name); "namespace" isolation only. */
+  hostname?: string;
 }
 
 export interface ContainerExit {
@@ -44,11 +48,11 @@ export interface RunningProcess {
 
 let probedIsolation: Isolation | undefined;
 
-/** Probes once whether private mount namespaces are available (root on Linux, unshare allowed). */
+/** Probes once whether private mount and UTS namespaces are available (root on Linux, unshare allowed). */
 export function probeIsolation(): Isolation {
   if (probedIsolation !== undefined) return probedIsolation;
   const isRoot = process.platform === "linux" && process.getuid?.() === 0;
-  const probe = isRoot ? spawnSync("/usr/bin/unshare", ["-m", "--propagation", "private", "true"]) : undefined;
+  const probe = isRoot ? spawnSync("/usr/bin/unshare", ["-m", "-u", "--propagation", "private", "true"]) : undefined;
   probedIsolation = probe !== undefined && probe.status === 0 ? "namespace" : "direct";
   return probedIsolation;
 }
@@ -59,8 +63,10 @@ export function shellQuote(value: string): string {
 }
 
 /** The sh script run inside the private mount namespace; the user's command comes as "$@". */
-export function namespaceScript(spec: Pick<ContainerProcessSpec, "mounts" | "workingDir" | "user">): string {
+export function namespaceScript(spec: Pick<ContainerProcessSpec, "mounts" | "workingDir" | "user" | "hostname">): string {
   const steps: string[] = ["set -e"];
+  // Written through /proc so no hostname binary is needed; the UTS namespace is the container's own.
+  if (spec.hostname !== undefined) steps.push(`printf '%s' ${shellQuote(spec.hostname)} > /proc/sys/kernel/hostname`);
   for (const mount of spec.mounts) {
     const target = shellQuote(mount.mountPath);
     steps.push(`mkdir -p ${target}`, `mount --bind ${shellQuote(mount.hostPath)} ${target}`);
@@ -69,7 +75,9 @@ export function namespaceScript(spec: Pick<ContainerProcessSpec, "mounts" | "wor
   if (spec.workingDir !== undefined) steps.push(`mkdir -p ${shellQuote(spec.workingDir)}`, `cd ${shellQuote(spec.workingDir)}`);
   else steps.push("cd /");
   if (spec.user !== undefined) {
-    steps.push(`exec setpriv --reuid=${spec.user.uid} --regid=${spec.user.gid} --clear-groups -- "$@"`);
+    const groups = spec.user.groups ?? [];
+    const groupFlag = groups.length > 0 ? `--groups=${groups.join(",")}` : "--clear-groups";
+    steps.push(`exec setpriv --reuid=${spec.user.uid} --regid=${spec.user.gid} ${groupFlag} -- "$@"`);
   } else {
     steps.push(`exec "$@"`);
   }
@@ -79,7 +87,7 @@ export function namespaceScript(spec: Pick<ContainerProcessSpec, "mounts" | "wor
 function spawnContainer(spec: ContainerProcessSpec): ChildProcess {
   const stdio: ["ignore", "pipe", "pipe"] = ["ignore", "pipe", "pipe"];
   if (spec.isolation === "namespace") {
-    const args = ["-m", "--propagation", "private", "/bin/sh", "-c", namespaceScript(spec), "sh", ...spec.argv];
+    const args = ["-m", "-u", "--propagation", "private", "/bin/sh", "-c", namespaceScript(spec), "sh", ...spec.argv];
     return spawn("/usr/bin/unshare", args, { env: spec.env, cwd: "/", detached: true, stdio });
   }
   const cwd = spec.workingDir ?? spec.scratchDir;
