@@ -6,7 +6,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { ApiException, makeInformer } from "@kubernetes/client-node";
 import type { V1Job } from "@kubernetes/client-node";
-import { eventually, jobFinished, jobManifest, jobPath, pollUntil, postFault, startClient, startWatch } from "./support/client.ts";
+import { eventually, jobFinished, jobManifest, jobPath, pollUntil, postFault, startClient, stopClient, startWatch } from "./support/client.ts";
 import type { Client } from "./support/client.ts";
 
 let client: Client;
@@ -17,7 +17,7 @@ before(async () => {
 
 after(async () => {
   client.sim.faults.clear();
-  await client.sim.stop();
+  await stopClient(client);
 });
 
 async function codeOf(call: Promise<unknown>): Promise<number | string> {

@@ -5,7 +5,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import type { V1Job, V1Pod } from "@kubernetes/client-node";
 import { alive, eventually, jobFinished, jobManifest, jobPath, named, podOfJob, podPath, pollUntil, postFault, readLog,
-  startClient, startWatch, trueConditions } from "./support/client.ts";
+  startClient, stopClient, startWatch, trueConditions } from "./support/client.ts";
 import type { Client, SeenEvent } from "./support/client.ts";
 
 let client: Client;
@@ -16,7 +16,7 @@ before(async () => {
 });
 
 after(async () => {
-  await client.sim.stop();
+  await stopClient(client);
   for (const pid of pids) assert.equal(alive(pid), false, `process ${pid} outlived the sim`);
 });
 

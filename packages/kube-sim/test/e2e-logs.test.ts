@@ -5,7 +5,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import type { V1Pod } from "@kubernetes/client-node";
 import { Log } from "@kubernetes/client-node";
-import { eventually, podPath, pollUntil, readLog, startClient, startWatch, TextSink } from "./support/client.ts";
+import { eventually, podPath, pollUntil, postFault, readLog, startClient, stopClient, startWatch, TextSink } from "./support/client.ts";
 import type { Client } from "./support/client.ts";
 import type { LogLine } from "../src/kubelet/log-types.ts";
 
@@ -16,7 +16,7 @@ before(async () => {
 });
 
 after(async () => {
-  await client.sim.stop();
+  await stopClient(client);
 });
 
 const RFC3339_NANO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/;
@@ -137,4 +137,17 @@ test("hangLogStreams: the stream stays open and silent, then resumes with every 
     abort.abort();
     await client.core.deleteNamespacedPod({ name: "hang", namespace: "default", gracePeriodSeconds: 0 });
   }
+});
+
+test("rotateLogs: rotated lines are gone from the API but kept in ground truth", { timeout: 15_000 }, async () => {
+  await runPod("rotated", "seq 1 10 | while read i; do echo r-$i; done");
+  await pollUntil(async () => ((await readLog(client.kc, "default", "rotated", "main", {})).text.includes("r-10\n") ? true : undefined),
+    "all ten lines");
+  const answer = await postFault(client.sim, { fault: "rotateLogs", args: ["default", "rotated", "main", 4] });
+  assert.deepEqual(answer, { status: 200, body: { ok: true, result: 4 } });
+  const served = (await readLog(client.kc, "default", "rotated", "main", {})).text;
+  assert.equal(served, Array.from({ length: 6 }, (_, i) => `r-${i + 5}\n`).join(""));
+  assert.equal(truth("rotated").length, 10, "ground truth keeps every line written");
+  const record = client.sim.runtime?.groundTruth.allContainerLines().find((c) => c.pod === "rotated");
+  assert.equal(record?.rotatedAway, 4);
 });

@@ -4,7 +4,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import type { V1Job, V1Pod } from "@kubernetes/client-node";
-import { jobManifest, jobPath, podOfJob, podPath, pollUntil, postFault, readLog, startClient, startWatch,
+import { containerProcesses, jobManifest, jobPath, podOfJob, podPath, pollUntil, postFault, readLog, startClient, stopClient, startWatch,
   trueConditions } from "./support/client.ts";
 import type { Client, SeenEvent } from "./support/client.ts";
 
@@ -15,7 +15,7 @@ before(async () => {
 });
 
 after(async () => {
-  await client.sim.stop();
+  await stopClient(client);
 });
 
 function mainState(pod: V1Pod | undefined) {
@@ -161,6 +161,7 @@ test("Job delete without a policy (Orphan): the pod survives without an ownerRef
   assert.equal(survivor.metadata?.deletionTimestamp, undefined);
   assert.deepEqual(survivor.metadata?.ownerReferences ?? [], []);
   assert.equal(mainState(survivor)?.running !== undefined, true, "its process still runs");
+  assert.ok(containerProcesses(new Set([pod])).length >= 1, "the leftover-process check (see after) finds a live container");
   const secret = await client.core.readNamespacedSecret({ name: "orphaner-secret", namespace: "default" });
   assert.deepEqual(secret.metadata?.ownerReferences ?? [], [], "the Secret is orphaned too");
   await client.core.deleteNamespacedPod({ name: pod, namespace: "default", gracePeriodSeconds: 0 });

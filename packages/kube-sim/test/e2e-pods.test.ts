@@ -5,7 +5,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { hostname } from "node:os";
 import type { V1Job, V1Pod, V1PodSpec } from "@kubernetes/client-node";
-import { jobFinished, jobManifest, jobPath, podPath, readLog, startClient, startWatch } from "./support/client.ts";
+import { jobFinished, jobManifest, jobPath, podPath, readLog, startClient, stopClient, startWatch } from "./support/client.ts";
 import type { Client, SeenEvent } from "./support/client.ts";
 
 let client: Client;
@@ -15,7 +15,7 @@ before(async () => {
 });
 
 after(async () => {
-  await client.sim.stop();
+  await stopClient(client);
 });
 
 function mainState(pod: V1Pod | undefined) {

@@ -4,6 +4,7 @@
 // manifests. Nothing here touches the sim's store: what a test asserts is what a client sees.
 
 import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
 import { Writable } from "node:stream";
 import { BatchV1Api, CoreV1Api, KubeConfig, Log, Watch } from "@kubernetes/client-node";
 import type { LogOptions, V1Job, V1Pod } from "@kubernetes/client-node";
@@ -207,4 +208,34 @@ export async function postFault(sim: KubeSim, body: Record<string, unknown>): Pr
   const response = await fetch(`${sim.url}/_sim/faults`, { method: "POST",
     headers: { Authorization: `Bearer ${sim.token}`, "Content-Type": "application/json" }, body: JSON.stringify(body) });
   return { status: response.status, body: await response.json() as unknown };
+}
+
+/** Pids of live processes whose environment has HOSTNAME set to one of `podNames` (container processes). */
+export function containerProcesses(podNames: ReadonlySet<string>): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    let environ: string;
+    try {
+      environ = readFileSync(`/proc/${pid}/environ`, "latin1");
+    } catch {
+      continue; // gone meanwhile, or not ours to read
+    }
+    const host = environ.split("\0").find((v) => v.startsWith("HOSTNAME="))?.slice("HOSTNAME=".length);
+    if (host !== undefined && podNames.has(host)) found.push(pid);
+  }
+  return found;
+}
+
+/**
+ * Stops the sim and asserts that no process of any container it started (found by the HOSTNAME
+ * the kubelet gives each container, inherited by its children) is left, within a second.
+ */
+export async function stopClient(client: Client): Promise<void> {
+  const podNames = new Set((client.sim.runtime?.groundTruth.allContainerLines() ?? []).map((c) => c.pod));
+  await client.sim.stop();
+  assert.ok(podNames.size > 0, "the file started containers");
+  const left = await eventually(() => containerProcesses(podNames).length === 0, 1000);
+  assert.ok(left, `container processes outlived the sim: ${containerProcesses(podNames).join(", ")}`);
 }
