@@ -57,6 +57,27 @@ export function classifyKubeError(error: unknown): KubeError {
   return plain("terminal", text);
 }
 
+/** Classifies a Status object, e.g. the `object` of a watch ERROR event. */
+export function classifyStatus(status: unknown): KubeError {
+  const parsed = parseStatus(status);
+  const code = typeof parsed?.code === "number" ? parsed.code : null;
+  if (parsed === null || code === null) return plain("terminal", `not a Status: ${messageOf(status)}`);
+  return fromHttp(code, { body: parsed }, parsed.message ?? "");
+}
+
+/** An Error wrapping a Status (a watch ERROR event) so it can be thrown and classified like an ApiException. */
+export class StatusError extends Error {
+  readonly statusCode: number | null;
+  readonly body: unknown;
+  constructor(status: unknown) {
+    const parsed = parseStatus(status);
+    super(parsed?.message ?? "watch ERROR event");
+    this.name = "StatusError";
+    this.statusCode = typeof parsed?.code === "number" ? parsed.code : null;
+    this.body = parsed ?? status;
+  }
+}
+
 /** Parses a Status from an ApiException body (JSON text or an object); null when it is not one. */
 export function parseStatus(body: unknown): KubeStatus | null {
   let value = body;
