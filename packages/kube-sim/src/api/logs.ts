@@ -156,8 +156,13 @@ class LogWriter {
     // limitBytes cuts at the byte, even inside a line, as the kubelet's limited writer does.
     if (chunk.length > this.remaining) chunk = chunk.subarray(0, this.remaining);
     this.remaining -= chunk.length;
-    if (this.faults.logStreamsHung()) this.held.push(chunk);
-    else this.res.write(chunk);
+    if (this.faults.logStreamsHung()) {
+      this.held.push(chunk);
+    } else {
+      // The hang may have ended before its resume timer fired: what was held goes first.
+      this.flushHeld();
+      this.res.write(chunk);
+    }
     if (this.remaining <= 0) this.end();
   }
 
