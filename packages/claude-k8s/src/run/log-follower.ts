@@ -1,0 +1,185 @@
+// Follows one container's log until the container is over, delivering every line exactly once
+// and in order, across dropped, hung and restarted connections. A stream ending is never taken
+// as the container ending (DESIGN principle 1): only `containerTerminated()` says that. Then one
+// bounded final read from the cursor fills whatever the last stream missed.
+import type { KubeConfig } from "@kubernetes/client-node";
+import { DEFAULT_MAX_LINE_BYTES } from "../claude/stream.ts";
+import { START_CURSOR, beginRead, resumeSinceTime } from "./log-cursor.ts";
+import type { LogCursor } from "./log-cursor.ts";
+import { readLogOnce } from "./log-read.ts";
+import type { FollowState, LogDiagnostic, ReadOutcome, ReadSetup } from "./log-read.ts";
+import { createHttpLogTransport } from "./log-transport.ts";
+import type { LogTransport } from "./log-transport.ts";
+
+export type { LogDiagnostic } from "./log-read.ts";
+
+export type FollowOptions = {
+  /** How to reach the log endpoint; or give `kubeConfig` for the HTTP transport. */
+  transport?: LogTransport;
+  kubeConfig?: KubeConfig;
+  namespace: string;
+  pod: string;
+  container: string;
+  signal: AbortSignal;
+  onLine: (text: string) => void | Promise<void>;
+  /** The caller's source of truth: the container's `state.terminated`, from the pod status. */
+  containerTerminated: () => Promise<boolean>;
+  /** No bytes for this long while the container may still run → reconnect (L3, L9). Default 30 s. */
+  idleTimeoutMs?: number;
+  /** After termination, the bound on the final read(s). Default 10 s. */
+  drainTimeoutMs?: number;
+  /** Between reconnects without progress; the first reconnect after progress is immediate. */
+  backoff?: { initialMs: number; maxMs: number };
+  onDiagnostic?: (diagnostic: LogDiagnostic) => void;
+  /** Longer lines are cut (with a mark); memory stays bounded. Default 16 MiB. */
+  maxLineBytes?: number;
+  /** Where to start (a previous follower's cursor); default the beginning of the log. */
+  cursor?: LogCursor;
+};
+
+/** terminated: the container ended and the log was drained; podGone: 404; denied: 401/403. */
+export type FollowEnd = "terminated" | "podGone" | "denied" | "aborted";
+
+export type FollowResult = { lines: number; reconnects: number; gaps: number; cursor: LogCursor; end: FollowEnd };
+
+type Settings = { setup: ReadSetup; terminated: () => Promise<boolean>; idleMs: number; drainMs: number;
+  backoff: { initialMs: number; maxMs: number } };
+
+export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
+export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
+export const DEFAULT_BACKOFF = { initialMs: 250, maxMs: 5_000 };
+
+/** Resolves (never rejects after an abort) when the container is over, the pod is gone, or the signal aborts. */
+export async function followContainerLog(options: FollowOptions): Promise<FollowResult> {
+  const settings = settingsFrom(options);
+  const state: FollowState = { read: beginRead(options.cursor ?? START_CURSOR), lines: 0, gaps: 0, reconnects: 0 };
+  const end = await followLoop(settings, state);
+  return { lines: state.lines, reconnects: state.reconnects, gaps: state.gaps, cursor: state.read.cursor, end };
+}
+
+async function followLoop(settings: Settings, state: FollowState): Promise<FollowEnd> {
+  const { setup } = settings;
+  let fruitless = 0; // reconnects in a row that delivered nothing
+  while (!setup.signal.aborted) {
+    const outcome = await readLogOnce(setup, state, { follow: true, timeoutMs: settings.idleMs, final: false });
+    if (outcome.kind === "aborted") break;
+    const stop = stopFor(outcome);
+    if (stop !== null) {
+      setup.diagnose({ kind: "error", detail: `stopped following ${what(setup)}: ${errorText(outcome)}` });
+      return stop;
+    }
+    describe(setup, outcome, settings.idleMs);
+    fruitless = outcome.delivered > 0 || outcome.kind === "timedOut" ? 0 : fruitless + 1;
+    if (await isTerminated(settings)) return await drain(settings, state);
+    const delayMs = backoffDelay(settings.backoff, fruitless);
+    setup.diagnose({ kind: "reconnect", detail: `reconnecting to ${what(setup)} in ${delayMs} ms from `
+      + `sinceTime=${resumeSinceTime(state.read.cursor) ?? "(start)"}` });
+    if (!(await sleep(delayMs, setup.signal))) break;
+    state.reconnects += 1;
+  }
+  return "aborted";
+}
+
+/** Final reads from the cursor after the container terminated, all within one deadline. */
+async function drain(settings: Settings, state: FollowState): Promise<FollowEnd> {
+  const { setup } = settings;
+  const deadline = Date.now() + settings.drainMs;
+  for (let attempt = 0; ; attempt++) {
+    const timeoutMs = Math.max(1, deadline - Date.now());
+    const outcome = await readLogOnce(setup, state, { follow: false, timeoutMs, final: true });
+    if (outcome.kind === "ended") return "terminated";
+    if (outcome.kind === "aborted") return "aborted";
+    const stop = stopFor(outcome);
+    if (stop !== null) return stop;
+    const left = deadline - Date.now();
+    if (outcome.kind === "timedOut" || left <= 0) {
+      setup.diagnose({ kind: "error", detail: `final read of ${what(setup)} did not finish within drainTimeoutMs=`
+        + `${settings.drainMs}: ${errorText(outcome)}; lines after the cursor may be missing` });
+      return "terminated";
+    }
+    if (!(await sleep(Math.min(left, backoffDelay(settings.backoff, attempt + 1)), setup.signal))) return "aborted";
+  }
+}
+
+function stopFor(outcome: ReadOutcome): FollowEnd | null {
+  if (outcome.kind !== "failed") return null;
+  if (outcome.error.kind === "notFound") return "podGone";
+  if (outcome.error.kind === "forbidden" || outcome.error.kind === "unauthorized") return "denied";
+  return null;
+}
+
+function describe(setup: ReadSetup, outcome: ReadOutcome, idleMs: number): void {
+  if (outcome.kind === "timedOut") {
+    setup.diagnose({ kind: "idle", detail: `no bytes from ${what(setup)} for ${idleMs} ms: the connection may be dead` });
+  } else if (outcome.kind === "failed") {
+    setup.diagnose({ kind: "error", detail: `${what(setup)}: ${outcome.error.message}` });
+  }
+}
+
+function errorText(outcome: ReadOutcome): string {
+  if (outcome.kind === "failed") return outcome.error.message;
+  return outcome.kind === "timedOut" ? "timed out" : outcome.kind;
+}
+
+async function isTerminated(settings: Settings): Promise<boolean> {
+  try {
+    return await settings.terminated();
+  } catch (error) {
+    // Unknown is not "over": keep following, the next stream end asks again.
+    settings.setup.diagnose({ kind: "error", detail: `containerTerminated() failed: ${error instanceof Error ? error.message : String(error)}` });
+    return false;
+  }
+}
+
+/** 0 after progress, then initialMs doubling up to maxMs. */
+export function backoffDelay(backoff: { initialMs: number; maxMs: number }, fruitless: number): number {
+  if (fruitless <= 0) return 0;
+  return Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.min(fruitless - 1, 30));
+}
+
+/** Resolves true after `ms`, false at once if the signal aborts; the listener is always removed. */
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  if (ms <= 0) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (value: boolean) => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+      resolve(value);
+    };
+    const onAbort = () => done(false);
+    const timer = setTimeout(() => done(true), ms);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+function what(setup: ReadSetup): string {
+  return `the log of ${setup.namespace}/${setup.pod} container ${setup.container}`;
+}
+
+function settingsFrom(options: FollowOptions): Settings {
+  const transport = options.transport ?? (options.kubeConfig ? createHttpLogTransport(options.kubeConfig) : undefined);
+  if (transport === undefined) throw new TypeError("followContainerLog: pass `transport` or `kubeConfig`");
+  for (const field of ["namespace", "pod", "container"] as const) {
+    if (typeof options[field] !== "string" || options[field] === "") throw new TypeError(`followContainerLog: \`${field}\` must be a non-empty string`);
+  }
+  const idleMs = positive(options.idleTimeoutMs, DEFAULT_IDLE_TIMEOUT_MS, "idleTimeoutMs");
+  const drainMs = positive(options.drainTimeoutMs, DEFAULT_DRAIN_TIMEOUT_MS, "drainTimeoutMs");
+  const backoff = options.backoff ?? DEFAULT_BACKOFF;
+  positive(backoff.initialMs, 1, "backoff.initialMs");
+  positive(backoff.maxMs, 1, "backoff.maxMs");
+  const onDiagnostic = options.onDiagnostic;
+  const diagnose = (d: LogDiagnostic) => {
+    try { onDiagnostic?.(d); } catch { /* a diagnostics sink must not break the follower */ }
+  };
+  const setup: ReadSetup = { transport, namespace: options.namespace, pod: options.pod, container: options.container,
+    signal: options.signal, onLine: options.onLine, diagnose,
+    maxLineBytes: positive(options.maxLineBytes, DEFAULT_MAX_LINE_BYTES, "maxLineBytes") };
+  return { setup, terminated: options.containerTerminated, idleMs, drainMs, backoff };
+}
+
+function positive(value: number | undefined, fallback: number, field: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value <= 0) throw new RangeError(`followContainerLog: \`${field}\` must be a positive number of ms/bytes, got ${value}`);
+  return value;
+}
