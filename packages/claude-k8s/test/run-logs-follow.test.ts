@@ -114,6 +114,25 @@ test("L4 (bound): a final read that never answers still finishes within idle + d
   }
 });
 
+test("L6/L7 with a real process: 4-byte characters and a 500 KB line under cuts every 40 ms arrive intact", { timeout: 30_000 }, async () => {
+  // printf with octal escapes: 🎉 is F0 9F 8E 89. The big line is built by the shell from /dev/zero.
+  const script = "e=$(printf '\\360\\237\\216\\211'); s=''; for i in $(seq 1 500); do s=\"$s$e\"; done; "
+    + "for r in 1 2 3; do echo \"$s\"; head -c 500000 /dev/zero | tr '\\0' 'x'; echo; sleep 0.1; done";
+  await runPod(world, "wide", script);
+  world.sim.faults.cutLogStreamsEvery(40);
+  try {
+    const followed = await follow(world, "wide");
+    const expected = truth(world, "wide");
+    assert.equal(expected.length, 6);
+    assert.equal(expected[0], "🎉".repeat(500), "ground truth holds the emoji line");
+    assert.equal(expected[1]?.length, 500_000);
+    assert.deepEqual(followed.lines, expected);
+    assert.equal(followed.result.gaps, 0);
+  } finally {
+    world.sim.faults.stopCuttingLogStreams();
+  }
+});
+
 test("L5: the container exited before the first request: full output once", { timeout: 30_000 }, async () => {
   await runPod(world, "l5", "seq 1 200 | while read i; do echo early-$i; done; echo 'bad model' >&2; exit 3");
   await waitUntil(exited("l5"), "pod l5 to terminate");
