@@ -174,3 +174,22 @@ test("a line without a timestamp prefix is a diagnostic, not a crash", { timeout
   assert.deepEqual(followed.lines, ["good-1", "good-2"]);
   assert.ok(kinds(followed.diagnostics, "error").some((d) => /no RFC3339Nano timestamp prefix/.test(d.detail)));
 });
+
+test("abort while containerTerminated() hangs: the follower returns promptly", { timeout: 20_000 }, async () => {
+  const log = await scriptedPod("slow-check");
+  log.write("only", T + 1n * MS);
+  log.end();
+  const controller = new AbortController();
+  const started = Date.now();
+  const followed = await follow(world, "slow-check", {
+    signal: controller.signal,
+    containerTerminated: () => {
+      setTimeout(() => controller.abort(), 50);
+      return new Promise<boolean>(() => {}); // never answers
+    },
+  });
+  assert.equal(followed.result.end, "aborted");
+  assert.deepEqual(followed.lines, ["only"]);
+  assert.ok(Date.now() - started < 2_000, `returned after ${Date.now() - started} ms`);
+  assert.equal(kinds(followed.diagnostics, "error").length, 0, "the abort is not an error");
+});

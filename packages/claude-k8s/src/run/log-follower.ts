@@ -122,12 +122,22 @@ function errorText(outcome: ReadOutcome): string {
 }
 
 async function isTerminated(settings: Settings): Promise<boolean> {
+  const { signal } = settings.setup;
+  let onAbort = () => {};
+  const aborted = new Promise<boolean>((resolve) => {
+    onAbort = () => resolve(false);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
   try {
-    return await settings.terminated();
+    // The caller's check may be a slow API call: an abort must not wait for it.
+    return signal.aborted ? false : await Promise.race([settings.terminated(), aborted]);
   } catch (error) {
+    if (signal.aborted) return false;
     // Unknown is not "over": keep following, the next stream end asks again.
     settings.setup.diagnose({ kind: "error", detail: `containerTerminated() failed: ${error instanceof Error ? error.message : String(error)}` });
     return false;
+  } finally {
+    signal.removeEventListener("abort", onAbort);
   }
 }
 
