@@ -25,4 +25,15 @@ const args = [
   ...globs,
 ];
 const child = spawn(process.execPath, args, { cwd: root, stdio: "inherit" });
-child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+// A leaked handle can keep a test file's process alive after its tests ended: never let that
+// hang CI. (--test-force-exit would cut off the closing count line.)
+const limitMinutes = Number(process.env.TEST_TIME_LIMIT_MINUTES ?? "25");
+const watchdog = setTimeout(() => {
+  console.error(`\ntests still running after ${limitMinutes} minutes: stopping them`);
+  child.kill("SIGKILL");
+}, limitMinutes * 60_000);
+child.on("exit", (code, signal) => {
+  clearTimeout(watchdog);
+  if (signal) console.log("\n0 passed, 1 failed, 0 skipped");
+  process.exit(code ?? 1);
+});

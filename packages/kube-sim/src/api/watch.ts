@@ -48,6 +48,9 @@ export function serveWatch(context: WatchContext, req: IncomingMessage, res: Ser
   const since = parseStartVersion(query.get("resourceVersion"));
   const timeoutSeconds = queryInt(query, "timeoutSeconds");
   const { store } = context;
+  // A watch held back by a latency fault may start after its connection (or the server) closed:
+  // "close" will not fire again, so nothing that needs it to clean up may be started.
+  if (req.destroyed || res.destroyed || res.writableEnded) return;
 
   res.writeHead(200, { "Content-Type": "application/json", "Cache-Control": "no-cache, private" });
   res.flushHeaders();
