@@ -4,6 +4,7 @@
 // bounded final read from the cursor fills whatever the last stream missed.
 import type { KubeConfig } from "@kubernetes/client-node";
 import { DEFAULT_MAX_LINE_BYTES } from "../claude/stream.ts";
+import { abortableSleep } from "../kube/retry.ts";
 import { START_CURSOR, beginRead, resumeSinceTime } from "./log-cursor.ts";
 import type { LogCursor } from "./log-cursor.ts";
 import { readLogOnce } from "./log-read.ts";
@@ -147,20 +148,11 @@ export function backoffDelay(backoff: { initialMs: number; maxMs: number }, frui
   return Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.min(fruitless - 1, 30));
 }
 
-/** Resolves true after `ms`, false at once if the signal aborts; the listener is always removed. */
+/** True after `ms`; false at once if the signal aborts (kube/retry's sleep removes its listener). */
 function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
   if (signal.aborted) return Promise.resolve(false);
   if (ms <= 0) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const done = (value: boolean) => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", onAbort);
-      resolve(value);
-    };
-    const onAbort = () => done(false);
-    const timer = setTimeout(() => done(true), ms);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
+  return abortableSleep(ms, signal).then(() => true, () => false);
 }
 
 function what(setup: ReadSetup): string {
