@@ -7,7 +7,7 @@ import path from "node:path";
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const patterns = process.argv.slice(2);
-const globs = patterns.length > 0 ? patterns : ["packages/*/test/**/*.test.ts"];
+const globs = patterns.length > 0 ? patterns : ["packages/*/test/**/*.test.ts", "e2e/test/**/*.test.ts"];
 const [major] = process.versions.node.split(".").map(Number);
 if (major < 24) {
   console.error(`Node ${process.version} is too old: run through npm (npm test) so node_modules/.bin/node (24) is used.`);
