@@ -135,6 +135,9 @@ describe("the real Paperclip server hosts the claude_k8s adapter", { timeout: 15
     assert.equal(run.status, "failed", `expected a failed run, got ${run.status} (${run.error})`);
     assert.equal(run.errorCode, "k8s_not_implemented", `errorCode ${run.errorCode}: ${run.error}`);
     assert.match(String(run.error), /not implemented/);
+    // Keys the real server injects into the config are known, so a clean config logs no warning.
+    const log = await expectStatus("GET", `/heartbeat-runs/${run.id}/log`, 200);
+    assert.doesNotMatch(String(log.content), /config warning/, "the server's injected keys must not warn");
   });
 
   test("a wake with timeoutSec \"abc\" fails with k8s_invalid_config and the log names the field", async () => {

@@ -190,7 +190,7 @@ test("a forbidden-key predicate passed in is honoured", () => {
 const unknownKeyCases = [
   { raw: { modle: "x" }, warned: ["modle"] },
   { raw: { cwd: "/tmp", command: "claude" }, warned: ["cwd", "command"] },
-  { raw: { paperclipRuntimeSkills: [], paperclipSkillSync: {}, instructionsBundleMode: "managed" }, warned: [] },
+  { raw: { paperclipRuntimeSkills: [], paperclipSkillSync: {}, paperclipConnectorSkillDigest: "d", instructionsBundleMode: "managed" }, warned: [] },
 ];
 
 for (const { raw, warned } of unknownKeyCases) {

@@ -93,6 +93,7 @@ export const CONFIG_FIELDS: readonly ConfigField[] = [
 export const HOST_INJECTED_KEYS: readonly string[] = [
   "paperclipRuntimeSkills",
   "paperclipSkillSync",
+  "paperclipConnectorSkillDigest", // seen injected by the real server (2026.916.1) into every run's config
   "managedAiConnection",
   "instructionsBundleMode",
   "instructionsRootPath",
