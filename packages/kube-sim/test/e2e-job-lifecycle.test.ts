@@ -4,7 +4,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import type { V1Job, V1Pod } from "@kubernetes/client-node";
-import { alive, eventually, jobFinished, jobManifest, jobPath, named, podOfJob, podPath, pollUntil, postFault, readLog,
+import { mainState, alive, eventually, jobFinished, jobManifest, jobPath, named, podOfJob, podPath, pollUntil, postFault, readLog,
   startClient, stopClient, startWatch, trueConditions } from "./support/client.ts";
 import type { Client, SeenEvent } from "./support/client.ts";
 
@@ -39,9 +39,6 @@ function runJob(name: string, script: string, spec: Record<string, unknown> = {}
   return watchJob(name, () => client.batch.createNamespacedJob({ namespace: "default", body: jobManifest(name, script, spec) }), podDone);
 }
 
-function mainState(pod: V1Pod | undefined) {
-  return pod?.status?.containerStatuses?.find((c) => c.name === "main")?.state;
-}
 
 function terminated(events: SeenEvent<V1Pod>[]): boolean {
   return mainState(events.at(-1)?.object)?.terminated !== undefined;

@@ -4,7 +4,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import type { V1Job, V1Pod } from "@kubernetes/client-node";
-import { containerProcesses, jobManifest, jobPath, podOfJob, podPath, pollUntil, postFault, readLog, startClient, stopClient, startWatch,
+import { mainState, containerProcesses, jobManifest, jobPath, podOfJob, podPath, pollUntil, postFault, readLog, startClient, stopClient, startWatch,
   trueConditions } from "./support/client.ts";
 import type { Client, SeenEvent } from "./support/client.ts";
 
@@ -18,9 +18,6 @@ after(async () => {
   await stopClient(client);
 });
 
-function mainState(pod: V1Pod | undefined) {
-  return pod?.status?.containerStatuses?.find((c) => c.name === "main")?.state;
-}
 
 /** Creates a bare pod running `script` and resolves once the client sees it running. */
 async function runPod(name: string, script: string, spec: Record<string, unknown> = {}): Promise<void> {

@@ -5,7 +5,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { hostname } from "node:os";
 import type { V1Job, V1Pod, V1PodSpec } from "@kubernetes/client-node";
-import { jobFinished, jobManifest, jobPath, podPath, readLog, startClient, stopClient, startWatch } from "./support/client.ts";
+import { mainState, jobFinished, jobManifest, jobPath, podPath, readLog, startClient, stopClient, startWatch } from "./support/client.ts";
 import type { Client, SeenEvent } from "./support/client.ts";
 
 let client: Client;
@@ -18,9 +18,6 @@ after(async () => {
   await stopClient(client);
 });
 
-function mainState(pod: V1Pod | undefined) {
-  return pod?.status?.containerStatuses?.find((c) => c.name === "main")?.state;
-}
 
 /** Creates a pod and watches it (connected first) until `done` holds for its events. */
 async function createAndWatch(name: string, spec: Record<string, unknown>, done: (events: SeenEvent<V1Pod>[]) => boolean,

@@ -131,6 +131,11 @@ export function trueConditions(object: V1Job | V1Pod | undefined): string[] {
   return (object?.status?.conditions ?? []).filter((c) => c.status === "True").map((c) => c.type);
 }
 
+/** The state of a pod's container named "main" (the test manifests' only container). */
+export function mainState(pod: V1Pod | undefined) {
+  return pod?.status?.containerStatuses?.find((c) => c.name === "main")?.state;
+}
+
 export function jobFinished(job: V1Job | undefined): boolean {
   const types = trueConditions(job);
   return types.includes("Complete") || types.includes("Failed");
