@@ -60,6 +60,11 @@ async function followLog(kc: KubeConfig, podName: string, items: StreamItem[]): 
 async function main(): Promise<void> {
   say_("starting kube-sim (Kubernetes API emulator; containers run as local processes)");
   const sim = await startKubeSim({ runtime: { images: { "paperclip/claude-agent": { binDir } } } });
+  if (sim.runtime?.kubelet.isolation !== "namespace") {
+    await sim.stop();
+    throw new Error("demo: kube-sim can put the run Secret at its real mount path only as root on Linux "
+      + "(private mount namespaces with unshare); run the demo as root, as CI and these machines do");
+  }
   const model = await startAnthropicSim({
     script: [
       bash("echo \"hello from $(hostname), uid $(id -u)\" && ls /var/run/paperclip", "Let me look around the pod."),
