@@ -2,6 +2,7 @@
 // label value, so it must be a DNS-1123 label (<= 63, [a-z0-9-], alphanumeric at both ends);
 // label values are <= 63 of [A-Za-z0-9-_.], alphanumeric at both ends, or empty.
 import { createHash } from "node:crypto";
+import { dnsLabelProblem, labelValueProblem } from "../config/syntax.ts";
 
 /** Hex digits of SHA-256 in object names. 6 (24 bits) collides with a few % probability among
  * a thousand run ids that share their sanitised 16-character prefix; 10 (40 bits) does not. */
@@ -9,19 +10,17 @@ export const NAME_HASH_HEX = 10;
 /** Characters of each sanitised id kept in a Job name. */
 export const NAME_ID_CHARS = 16;
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-
 export function sha256Hex(text: string, digits: number): string {
   return createHash("sha256").update(text, "utf8").digest("hex").slice(0, digits);
 }
 
+/** The same rules the config parser checks user input against (config/syntax.ts). */
 export function isDnsLabel(name: string): boolean {
-  return name.length <= 63 && DNS_LABEL.test(name);
+  return dnsLabelProblem(name) === null;
 }
 
 export function isLabelValue(value: string): boolean {
-  return value.length <= 63 && LABEL_VALUE.test(value);
+  return labelValueProblem(value) === null;
 }
 
 /** Lower-case [a-z0-9-] fragment of at most `max` characters with no dash at either end;
