@@ -15,6 +15,16 @@ before(async () => {
   client = await startClient();
 });
 
+/** A client-node informer on the default namespace's Jobs, recording what it adds and its errors. */
+function jobInformer() {
+  const informer = makeInformer<V1Job>(client.kc, jobPath(), () => client.batch.listNamespacedJob({ namespace: "default" }));
+  const added: string[] = [];
+  const errors: unknown[] = [];
+  informer.on("add", (job) => added.push(job.metadata?.name ?? ""));
+  informer.on("error", (error) => errors.push(error));
+  return { informer, added, errors };
+}
+
 after(async () => {
   client.sim.faults.clear();
   await stopClient(client);
@@ -71,12 +81,8 @@ test("a partition: requests fail without an HTTP answer, then recover; a running
 });
 
 test("watch ends with 410: an informer re-lists and delivers Jobs created during the outage", { timeout: 15_000 }, async () => {
-  const { sim, kc, batch } = client;
-  const informer = makeInformer<V1Job>(kc, jobPath(), () => batch.listNamespacedJob({ namespace: "default" }));
-  const added: string[] = [];
-  const errors: unknown[] = [];
-  informer.on("add", (job) => added.push(job.metadata?.name ?? ""));
-  informer.on("error", (error) => errors.push(error));
+  const { sim } = client;
+  const { informer, added, errors } = jobInformer();
   await informer.start();
   try {
     await createJob("before-410");
@@ -101,12 +107,8 @@ test("watch ends with 410: an informer re-lists and delivers Jobs created during
 });
 
 test("a server restart: an informer reports an error and stops; restarted, it catches up", { timeout: 15_000 }, async () => {
-  const { sim, kc, batch } = client;
-  const informer = makeInformer<V1Job>(kc, jobPath(), () => batch.listNamespacedJob({ namespace: "default" }));
-  const added: string[] = [];
-  const errors: unknown[] = [];
-  informer.on("add", (job) => added.push(job.metadata?.name ?? ""));
-  informer.on("error", (error) => errors.push(error));
+  const { sim } = client;
+  const { informer, added, errors } = jobInformer();
   await informer.start();
   try {
     assert.ok(await eventually(() => sim.faults.openWatches() >= 1, 3000), "the informer watches");
