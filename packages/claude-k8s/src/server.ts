@@ -2,7 +2,7 @@
 // package face re-exports from here), so the two cannot form an import cycle.
 
 export { createServerAdapter, claudeSessionManagement } from "./paperclip/adapter.ts";
-export { execute, NOT_IMPLEMENTED_MESSAGE } from "./paperclip/execute.ts";
+export { execute } from "./paperclip/execute.ts";
 export { testEnvironment, configEnvironmentChecks } from "./paperclip/environment.ts";
 export { sessionCodec } from "./paperclip/session.ts";
 export { getConfigSchema } from "./paperclip/schema.ts";

@@ -22,7 +22,7 @@ const defaultForbiddenEnvKey = (key: string): boolean => key === "PAPERCLIP_API_
 export function defaultConfig(): ClaudeK8sConfig {
   return {
     model: null, effort: null, maxTurnsPerRun: null, instructionsFilePath: null, promptTemplate: null,
-    bootstrapPromptTemplate: null, extraArgs: [], dangerouslySkipPermissions: true, env: {}, timeoutSec: 0, graceSec: 20, namespace: null,
+    bootstrapPromptTemplate: null, extraArgs: [], dangerouslySkipPermissions: true, env: {}, timeoutSec: 0, graceSec: 20, scheduleTimeoutSec: 600, keepaliveSec: 300, namespace: null,
     image: null, imagePullPolicy: "IfNotPresent", kubeconfig: null, serviceAccountName: null,
     resources: defaultResources(), nodeSelector: {}, tolerations: [], affinity: null, labels: {},
     ttlSecondsAfterFinished: 300, retainJobs: false, reattachOrphanedJobs: true,
@@ -148,6 +148,8 @@ export function parseConfig(raw: unknown, helpers: ConfigParseHelpers = {}): Par
   config.env = isUnset(input.env) ? {} : parseEnv(input.env, sink, helpers.isForbiddenEnvKey ?? defaultForbiddenEnvKey);
   config.timeoutSec = wholeNumber(input.timeoutSec, "timeoutSec", sink, 0, 0, "a non-negative whole number of seconds (0 = no deadline)");
   config.graceSec = wholeNumber(input.graceSec, "graceSec", sink, 20, 0, "a non-negative whole number of seconds");
+  config.scheduleTimeoutSec = wholeNumber(input.scheduleTimeoutSec, "scheduleTimeoutSec", sink, 600, 1, "a positive whole number of seconds");
+  config.keepaliveSec = wholeNumber(input.keepaliveSec, "keepaliveSec", sink, 300, 0, "a non-negative whole number of seconds (0 = no keepalive)");
   config.namespace = text("namespace");
   config.image = text("image");
   const pullPolicy = oneOf(input.imagePullPolicy, "imagePullPolicy", sink, IMAGE_PULL_POLICIES, true);

@@ -38,6 +38,10 @@ export interface ClaudeK8sConfig {
   // Time.
   timeoutSec: number; // 0 = no deadline
   graceSec: number;
+  /** Seconds the pod may take to start (scheduling, image pull) before the run ends. */
+  scheduleTimeoutSec: number;
+  /** Seconds without output before a keepalive status; 0 turns it off. */
+  keepaliveSec: number;
   // Where and how the pod runs.
   namespace: string | null; // null = the server's own namespace (in-cluster) or "default"
   image: string | null; // null = the server's own image (in-cluster)

@@ -1,11 +1,14 @@
-// execute(): validate the config, then hand over to the run lifecycle. Until the lifecycle
-// lands this returns a clear failure; it never reports a success it did not have.
-
+// execute(): validate the config, plan the run, then hand it to the run lifecycle (src/run),
+// which runs it as a Kubernetes Job and reports what the cluster did. The host's callbacks are
+// wrapped so that none of them can fail the run (R9) or be called after execute() returned.
 import type { AdapterExecutionContext, AdapterExecutionResult } from "@paperclipai/adapter-utils";
+import { safeHost } from "../run/host.ts";
+import type { RunHost, RunStatus } from "../run/host.ts";
+import { runJob } from "../run/run.ts";
+import type { RunTuning } from "../run/run.ts";
+import { ADAPTER_TYPE } from "./face.ts";
 import { formatIssues, parseAdapterConfig } from "./config.ts";
-
-export const NOT_IMPLEMENTED_MESSAGE =
-  "claude_k8s: running a Job is not implemented yet (the run lifecycle has not landed); no Job was created";
+import { invocationMeta, planFromContext, resolveCluster, workspaceCwd } from "./run-request.ts";
 
 function failure(errorCode: string, errorMessage: string): AdapterExecutionResult {
   return { exitCode: null, signal: null, timedOut: false, errorCode, errorMessage };
@@ -20,15 +23,52 @@ async function logSafely(ctx: AdapterExecutionContext, text: string): Promise<vo
   }
 }
 
-export async function execute(ctx: AdapterExecutionContext): Promise<AdapterExecutionResult> {
+/** Status goes to the run's Events list, and while starting also to the runtime status line. */
+function hostFor(ctx: AdapterExecutionContext): RunHost {
+  return safeHost({
+    log: (stream, text) => ctx.onLog(stream, text),
+    status: async (s: RunStatus) => {
+      await ctx.onEvent?.({ eventType: s.type, stream: "system", level: s.level, message: s.message, ...(s.payload ? { payload: s.payload } : {}) });
+      if (s.starting) await ctx.onRuntimeProgress?.({ phase: "adapter_startup", message: s.message });
+    },
+    dispatch: () => ctx.onDispatch?.(),
+  });
+}
+
+export async function execute(ctx: AdapterExecutionContext, tuning?: RunTuning): Promise<AdapterExecutionResult> {
   const parsed = parseAdapterConfig(ctx.config);
-  for (const warning of parsed.warnings) {
-    await logSafely(ctx, `[claude_k8s] config warning: ${warning.message}\n`);
-  }
+  for (const warning of parsed.warnings) await logSafely(ctx, `[claude_k8s] config warning: ${warning.message}\n`);
   if (parsed.errors.length > 0) {
     const message = `claude_k8s: invalid configuration, no Job was created: ${formatIssues(parsed.errors)}`;
     await logSafely(ctx, `[claude_k8s] ${message}\n`);
     return failure("k8s_invalid_config", message);
   }
-  return failure("k8s_not_implemented", NOT_IMPLEMENTED_MESSAGE);
+  const config = parsed.config;
+  const signal = ctx.signal ?? new AbortController().signal;
+  let cluster;
+  try {
+    cluster = await resolveCluster(config, signal);
+  } catch (error) {
+    const message = `claude_k8s: no usable Kubernetes cluster, no Job was created: ${error instanceof Error ? error.message : String(error)}`;
+    await logSafely(ctx, `[claude_k8s] ${message}\n`);
+    return failure("k8s_cluster_unavailable", message);
+  }
+  const planned = await planFromContext(ctx, config, cluster);
+  if ("errors" in planned) {
+    const message = `claude_k8s: the run cannot be built, no Job was created: ${planned.errors.join("; ")}`;
+    await logSafely(ctx, `[claude_k8s] ${message}\n`);
+    return failure("k8s_invalid_spec", message);
+  }
+  await ctx.onMeta?.(invocationMeta(ctx, planned, ADAPTER_TYPE)).catch(() => undefined);
+  await ctx.onCancellationReady?.().catch(() => undefined);
+  const report = await runJob({
+    kubeConfig: cluster.kubeConfig, namespace: cluster.namespace,
+    identity: planned.identity,
+    plan: planned.plan, config, host: hostFor(ctx), signal, ...(tuning ? { tuning } : {}),
+    classify: {
+      env: config.env, resumedSessionId: planned.resumeSessionId,
+      sessionParamsExtra: { namespace: cluster.namespace, ...(workspaceCwd(ctx.context) ? { cwd: workspaceCwd(ctx.context) } : {}), ...(config.workspaceVolumeClaim ? { workspaceVolumeClaim: config.workspaceVolumeClaim } : {}) },
+    },
+  });
+  return report;
 }

@@ -25,6 +25,8 @@ export const ANNOTATION = {
   taskKey: "paperclip.io/task-key",
   sessionId: "paperclip.io/session-id",
   createdAt: "paperclip.io/created-at",
+  /** On an agent's Lease: the Job its holder runs (adoption keeps the Job, changes the run). */
+  jobName: "paperclip.io/job-name",
   /** Why we deleted a Job, written before deleting it (DESIGN principle 5). */
   deleteReason: "paperclip.io/delete-reason",
 } as const;

@@ -1,0 +1,140 @@
+// Claim: one live Job per agent, across every Paperclip replica. The agent's Lease is the lock;
+// the API server's create (409 = taken) and resourceVersion-guarded update (409 = someone wrote
+// first) make taking it atomic. A live Job of the agent holds the lock whether or not the Lease
+// names it (a crash between steps), and a fresh Lease whose Job is not visible yet means a claim
+// is in progress elsewhere. Reads go to the API, never to a cache (R11); if the API cannot be
+// read the answer is "unreachable" and the caller creates nothing (R5).
+import type { V1Job, V1Lease } from "@kubernetes/client-node";
+import { classifyKubeError, isAlreadyExists, isConflict } from "../kube/errors.ts";
+import type { KubeError } from "../kube/errors.ts";
+import type { RunObjects } from "../kube/objects.ts";
+import { ANNOTATION, LABEL, leaseLabels, selectorForAgent } from "../spec/labels.ts";
+import { buildLease, isJobLive, isLeaseHeld } from "../spec/lease.ts";
+import { agentLeaseName } from "../spec/names.ts";
+
+/** Long enough for Secret + Job creation under API retries; a fresh Lease without its Job blocks others this long. */
+export const LEASE_DURATION_SECONDS = 60;
+const READ_DEADLINE_MS = 10_000;
+const ATTEMPTS = 4;
+
+export type ClaimRequest = {
+  objects: RunObjects;
+  agentId: string;
+  companyId: string;
+  runId: string;
+  /** The Job this run will create (the Lease names it). */
+  jobName: string;
+  signal: AbortSignal;
+  now?: () => Date;
+};
+
+export type Claim = { lease: V1Lease; leaseName: string };
+
+export type ClaimOutcome =
+  | { kind: "claimed"; claim: Claim }
+  /** A live Job holds the agent: adopt it or refuse (the caller's policy). */
+  | { kind: "held"; job: V1Job; lease: V1Lease | null }
+  /** Another run holds a fresh Lease and is creating its Job right now. */
+  | { kind: "busy"; holder: string; message: string }
+  | { kind: "unreachable"; error: KubeError };
+
+export async function claimAgent(request: ClaimRequest): Promise<ClaimOutcome> {
+  try {
+    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      const outcome = await claimOnce(request);
+      if (outcome !== "raced") return outcome;
+    }
+    return { kind: "busy", holder: "another run", message: `the Lease ${agentLeaseName(request.agentId)} kept changing while this run tried to take it` };
+  } catch (error) {
+    return { kind: "unreachable", error: classifyKubeError(error) };
+  }
+}
+
+async function claimOnce(request: ClaimRequest): Promise<ClaimOutcome | "raced"> {
+  const { objects, signal } = request;
+  const name = agentLeaseName(request.agentId);
+  const read = { signal, deadlineMs: READ_DEADLINE_MS };
+  const [lease, jobs] = await Promise.all([objects.getLease(name, read), objects.listJobs(selectorForAgent(request.agentId), read)]);
+  const holder = liveHolder(jobs, lease);
+  if (holder) return { kind: "held", job: holder, lease };
+  const now = (request.now ?? (() => new Date()))();
+  if (lease && isClaimInProgress(lease, jobs, request.runId, now)) {
+    const who = lease.spec?.holderIdentity ?? "another run";
+    return { kind: "busy", holder: who, message: `run ${who} took the agent's Lease ${name} ${ageText(lease, now)} and is creating its Job` };
+  }
+  return takeLease(request, lease, now);
+}
+
+/** The live Job the Lease names, else any other live Job of the agent (oldest first). */
+export function liveHolder(jobs: readonly V1Job[], lease: V1Lease | null): V1Job | null {
+  const live = jobs.filter(isJobLive);
+  const named = lease?.metadata?.annotations?.[ANNOTATION.jobName];
+  const byLease = live.find((job) => job.metadata?.name === named);
+  if (byLease) return byLease;
+  return [...live].sort((a, b) => created(a) - created(b))[0] ?? null;
+}
+
+/** A fresh Lease held by someone else whose Job does not exist yet (it may be being created). */
+export function isClaimInProgress(lease: V1Lease, jobs: readonly V1Job[], runId: string, now: Date): boolean {
+  if (lease.spec?.holderIdentity === runId) return false;
+  const named = lease.metadata?.annotations?.[ANNOTATION.jobName];
+  const jobExists = jobs.some((job) => job.metadata?.name === named);
+  return !jobExists && isLeaseHeld(lease, now);
+}
+
+async function takeLease(request: ClaimRequest, current: V1Lease | null, now: Date): Promise<ClaimOutcome | "raced"> {
+  const { objects, signal } = request;
+  const name = agentLeaseName(request.agentId);
+  const body = leaseFor(request, name, now);
+  try {
+    if (!current) return { kind: "claimed", claim: { lease: await objects.createLease(body, { signal }), leaseName: name } };
+    body.metadata = { ...body.metadata, resourceVersion: current.metadata?.resourceVersion };
+    return { kind: "claimed", claim: { lease: await objects.replaceLease(body, { signal }), leaseName: name } };
+  } catch (error) {
+    if (isAlreadyExists(error) || isConflict(error)) return "raced";
+    throw error;
+  }
+}
+
+export function leaseFor(request: Pick<ClaimRequest, "objects" | "agentId" | "companyId" | "runId" | "jobName">, name: string, now: Date): V1Lease {
+  return buildLease({
+    name, namespace: request.objects.namespace, holderIdentity: request.runId, leaseDurationSeconds: LEASE_DURATION_SECONDS, now,
+    labels: leaseLabels(request.agentId, request.companyId),
+    annotations: { [ANNOTATION.jobName]: request.jobName, [ANNOTATION.agentId]: request.agentId, [ANNOTATION.runId]: request.runId },
+  });
+}
+
+/**
+ * Adoption: this run takes over the Lease for a Job an earlier run left (same agent), guarded
+ * by the Lease's resourceVersion, or creates the Lease if the crash came before it existed.
+ */
+export async function takeOverLease(request: ClaimRequest, current: V1Lease | null): Promise<Claim | null> {
+  const now = (request.now ?? (() => new Date()))();
+  try {
+    const outcome = await takeLease(request, current, now);
+    return outcome !== "raced" && outcome.kind === "claimed" ? outcome.claim : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Releases only the Lease version this run wrote; anything newer belongs to someone else. */
+export async function releaseClaim(objects: RunObjects, claim: Claim, signal: AbortSignal): Promise<void> {
+  await objects.deleteLease(claim.leaseName, claim.lease.metadata?.resourceVersion, { signal, deadlineMs: 10_000 }).catch(() => undefined);
+}
+
+function created(job: V1Job): number {
+  const at = job.metadata?.creationTimestamp as unknown;
+  return at ? new Date(at as string).getTime() : 0;
+}
+
+function ageText(lease: V1Lease, now: Date): string {
+  const at = lease.spec?.renewTime as unknown;
+  if (!at) return "recently";
+  return `${Math.max(0, Math.round((now.getTime() - new Date(at as string).getTime()) / 1000))} s ago`;
+}
+
+/** For messages: which run a Job belongs to, from its annotation (raw) or label. */
+export function runOfJob(job: V1Job): string | null {
+  return job.metadata?.annotations?.[ANNOTATION.runId] ?? job.metadata?.labels?.[LABEL.runId] ?? null;
+}

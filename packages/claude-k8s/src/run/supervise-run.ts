@@ -1,0 +1,149 @@
+// A launched (or adopted) run, from its first phase to its verdict: the supervisor watches the
+// phases, the log follows the container, the keepalive covers quiet stretches; when the
+// supervisor ends, the abort reason and the end decide what happens to the Job (finish.ts), the
+// log is finished from its exact cursor, and the verdict is read from the facts (verdict.ts).
+import type { NamespaceView } from "../kube/informer-registry.ts";
+import type { RunObjects } from "../kube/objects.ts";
+import { ANNOTATION } from "../spec/labels.ts";
+import type { Claimed } from "./claim-run.ts";
+import { awaitContainerOver, dispositionFor, endJob, settleCluster } from "./finish.ts";
+import type { JobDisposition } from "./finish.ts";
+import { RunLog } from "./follow.ts";
+import type { LogTotals } from "./follow.ts";
+import { describePhase } from "./observe.ts";
+import type { Phase } from "./observe.ts";
+import type { RunRequest } from "./run.ts";
+import { CONTAINER } from "./run.ts";
+import { emptyTimeline, markTimeline, statusFor } from "./status.ts";
+import type { Timeline } from "./status.ts";
+import { supervise, SUPERVISE_DEFAULTS } from "./supervise.ts";
+import type { SuperviseEnd } from "./supervise.ts";
+import { Transcript } from "./transcript.ts";
+import { verdict } from "./verdict.ts";
+import type { RunReport } from "./verdict.ts";
+import { RunWatch } from "./watch-run.ts";
+
+type Context = { request: RunRequest; objects: RunObjects; view: NamespaceView; claimed: Claimed; scope: AbortSignal };
+
+/** Reasons the host aborts with that are not an operator's "stop": leave the Job for adoption (R3). */
+const DETACH_REASONS = /legacy controller lease lost|shut ?down|shutting down|SIGTERM/i;
+
+export function isDetachReason(reason: string): boolean {
+  return DETACH_REASONS.test(reason);
+}
+
+export async function superviseRun(c: Context): Promise<RunReport> {
+  const { request, claimed } = c;
+  const jobName = claimed.job.metadata?.name ?? request.plan.jobName;
+  const watch = new RunWatch({ view: c.view, objects: c.objects, jobName, container: CONTAINER, job: claimed.job, signal: c.scope });
+  const transcript = new Transcript(request.host);
+  const tuning = request.tuning ?? {};
+  let timeline = emptyTimeline(dateText(claimed.job.metadata?.creationTimestamp));
+  let last: Phase | null = null;
+  const log = new RunLog({
+    kubeConfig: request.kubeConfig, namespace: request.namespace, container: CONTAINER,
+    onLine: (text) => transcript.line(text), containerOver: () => watch.containerOver(),
+    onDiagnostic: (d) => { if (d.kind === "gap") request.host.status({ type: "k8s.log.gap", level: "warn", message: d.detail, starting: false }); },
+    ...(tuning.logIdleTimeoutMs ? { idleTimeoutMs: tuning.logIdleTimeoutMs } : {}),
+    ...(tuning.logDrainTimeoutMs ? { drainTimeoutMs: tuning.logDrainTimeoutMs } : {}),
+  });
+  const stopKeepalive = transcript.keepalive(request.config.keepaliveSec * 1000, () => (last ? describePhase(last) : "starting"));
+  request.host.status({ type: claimed.adopted ? "k8s.job.adopted" : "k8s.job.created", level: "info", starting: true,
+    message: claimed.adopted ? `adopted the live Job ${jobName} left by an earlier run; following its log from the start` : `Job ${jobName} created in namespace ${request.namespace}`,
+    payload: { job: jobName, namespace: request.namespace } });
+  try {
+    const end = await supervise({
+      watch, view: c.view, signal: AbortSignal.any([request.signal, c.scope]), settings: superviseSettings(request),
+      onPhase: (phase) => {
+        last = phase;
+        timeline = markTimeline(timeline, phase, new Date(), watch.podName());
+        request.host.status(statusFor(phase, jobName, watch.podName()));
+        startLogIfReady(log, watch, phase);
+      },
+    });
+    const concluded = await conclude(c, { end, watch, log, transcript, jobName });
+    timeline = { ...timeline, pod: watch.podName() ?? timeline.pod, finished: new Date().toISOString() };
+    return withDetails(concluded.report, { request, jobName, timeline, totals: concluded.totals, transcript, disposition: concluded.disposition, adopted: claimed.adopted });
+  } finally {
+    stopKeepalive();
+    watch.stop();
+    await log.stop();
+  }
+}
+
+function startLogIfReady(log: RunLog, watch: RunWatch, phase: Phase): void {
+  const pod = watch.podName();
+  if (log.started || !pod) return;
+  if (phase.kind === "running" || phase.kind === "exited" || phase.kind === "podEnded") log.start(pod);
+}
+
+function superviseSettings(request: RunRequest) {
+  const now = Date.now();
+  const t = request.tuning ?? {};
+  return {
+    startDeadlineAt: now + request.config.scheduleTimeoutSec * 1000,
+    runDeadlineAt: request.config.timeoutSec > 0 ? now + request.config.timeoutSec * 1000 : null,
+    exitEvidenceMs: t.exitEvidenceMs ?? SUPERVISE_DEFAULTS.exitEvidenceMs,
+    unreachableMs: t.unreachableMs ?? SUPERVISE_DEFAULTS.unreachableMs,
+    probeEveryMs: t.probeEveryMs ?? SUPERVISE_DEFAULTS.probeEveryMs,
+  };
+}
+
+type Pieces = { end: SuperviseEnd; watch: RunWatch; log: RunLog; transcript: Transcript; jobName: string };
+
+async function conclude(c: Context, p: Pieces): Promise<{ report: RunReport; totals: LogTotals; disposition: JobDisposition }> {
+  const { request, objects, scope } = c;
+  const abortReason = reasonText(request.signal.reason);
+  const aborted = request.signal.aborted;
+  const disposition = dispositionFor({ end: p.end, cancelled: aborted && !isDetachReason(abortReason), shutdown: aborted && isDetachReason(abortReason), retainJobs: request.config.retainJobs, abortReason });
+  const before = p.watch.snapshot();
+  const ourReason = before.job?.metadata?.annotations?.[ANNOTATION.deleteReason] ?? null;
+  const deletedExternally = ourReason === null && (before.jobGone || Boolean(before.job?.metadata?.deletionTimestamp));
+  if (disposition.action === "end") {
+    await endJob(objects, p.jobName, disposition.reason, disposition.detail, scope);
+    await awaitContainerOver(p.watch, Math.min(request.config.graceSec * 1000 + 2_000, 10_000), scope);
+  }
+  const settleMs = request.tuning?.logSettleMs ?? 1_000;
+  if (p.watch.podName() && !p.log.started && p.watch.containerOver()) p.log.start(p.watch.podName() ?? "");
+  const totals = disposition.action === "leaveForAdoption" ? await p.log.stop() : await p.log.finish(settleMs, request.tuning?.logDrainTimeoutMs ?? 5_000);
+  const startEvidence = p.end.kind === "notStarted" ? await explainStart(objects, p.watch, p.jobName, scope) : null;
+  await settleCluster({ objects, jobName: p.jobName, claim: c.claimed.claim, disposition, alreadyEnded: disposition.action === "end", signal: scope });
+  const report = verdict({
+    end: p.end, items: p.transcript.items, ourDelete: disposition.action === "end" ? disposition.reason : null,
+    terminated: p.watch.snapshot().terminated, deletedExternally, startEvidence,
+    env: request.classify.env, requestedModel: request.config.model, resumedSessionId: request.classify.resumedSessionId,
+    sessionParamsExtra: request.classify.sessionParamsExtra, timeoutSec: request.config.timeoutSec,
+    scheduleTimeoutSec: request.config.scheduleTimeoutSec, jobName: p.jobName, now: new Date(),
+  });
+  return { report, totals, disposition };
+}
+
+/** The Warning Events that explain why a pod did not start (FailedScheduling, Failed, BackOff). */
+async function explainStart(objects: RunObjects, watch: RunWatch, jobName: string, signal: AbortSignal): Promise<string | null> {
+  const pod = watch.podName();
+  const events = await objects.eventsFor(pod ? "Pod" : "Job", pod ?? jobName, { signal, deadlineMs: 5_000 }).catch(() => []);
+  const warnings = events.filter((e) => e.type === "Warning").slice(-3);
+  return warnings.length > 0 ? warnings.map((e) => `${e.reason ?? "Warning"}: ${e.message ?? ""}`).join("; ") : null;
+}
+
+function withDetails(report: RunReport, d: { request: RunRequest; jobName: string; timeline: Timeline; totals: LogTotals; transcript: Transcript; disposition: JobDisposition; adopted: boolean }): RunReport {
+  const k8s = {
+    namespace: d.request.namespace, job: d.jobName, adopted: d.adopted, disposition: d.disposition.action, timeline: d.timeline,
+    logs: { lines: d.totals.lines, reconnects: d.totals.reconnects, gaps: d.totals.gaps, followers: d.totals.followers, duplicatesDropped: d.transcript.duplicatesDropped, keepalives: d.transcript.keepalives },
+    diagnostics: d.totals.diagnostics,
+  };
+  const cancelled = report.errorCode === "cancelled" && d.request.signal.aborted;
+  const resultJson: Record<string, unknown> = { ...report.resultJson, k8s };
+  if (cancelled) resultJson.executionCancellation = { state: "acknowledged", acknowledgedAt: new Date().toISOString(), forced: false };
+  return { ...report, resultJson };
+}
+
+function reasonText(reason: unknown): string {
+  if (reason instanceof Error) return reason.message;
+  return reason === undefined ? "" : String(reason);
+}
+
+function dateText(value: unknown): string | null {
+  if (value instanceof Date) return value.toISOString();
+  return typeof value === "string" ? value : null;
+}
