@@ -43,6 +43,8 @@ export type HostRecord = {
   progress: string[];
   dispatched: number;
   cancellationReady: number;
+  /** The prompt the adapter reported in onMeta. */
+  prompt: string | null;
   /** Callbacks made after execute() returned (must stay empty). */
   late: string[];
 };
@@ -50,7 +52,7 @@ export type HostRecord = {
 export type RunHandle = { ctx: AdapterExecutionContext; record: HostRecord; abort: AbortController };
 
 export function runContext(config: Record<string, unknown>, options: { runId?: string; agentId?: string; taskId?: string; sessionId?: string | null; onLog?: (chunk: string) => Promise<void> } = {}): RunHandle {
-  const record: HostRecord = { stdout: [], stderr: [], events: [], progress: [], dispatched: 0, cancellationReady: 0, late: [] };
+  const record: HostRecord = { stdout: [], stderr: [], events: [], progress: [], dispatched: 0, cancellationReady: 0, prompt: null, late: [] };
   const abort = new AbortController();
   let returned = false;
   const note = (what: string) => { if (returned) record.late.push(what); };
@@ -71,7 +73,7 @@ export function runContext(config: Record<string, unknown>, options: { runId?: s
     onRuntimeProgress: async (update) => { note("onRuntimeProgress"); record.progress.push(update.message); },
     onDispatch: () => { note("onDispatch"); record.dispatched += 1; },
     onCancellationReady: async () => { record.cancellationReady += 1; },
-    onMeta: async () => { note("onMeta"); },
+    onMeta: async (meta) => { note("onMeta"); record.prompt = meta.prompt ?? null; },
     authToken: "agent-token-secret-123",
   };
   const original = ctx;
