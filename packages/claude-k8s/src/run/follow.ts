@@ -10,7 +10,11 @@ import type { FollowResult, LogDiagnostic } from "./log-follower.ts";
 import { START_CURSOR } from "./log-cursor.ts";
 import type { LogCursor } from "./log-cursor.ts";
 
-export type LogTotals = { lines: number; reconnects: number; gaps: number; followers: number; diagnostics: string[] };
+export type LogTotals = {
+  lines: number; reconnects: number; gaps: number; followers: number; diagnostics: string[];
+  /** The log could not be read to its end within the bounds (the API would not serve it). */
+  incomplete: boolean;
+};
 
 export type RunLogOptions = {
   kubeConfig: KubeConfig;
@@ -31,7 +35,7 @@ export class RunLog {
   private abort = new AbortController();
   private running: Promise<FollowResult> | null = null;
   private cursor: LogCursor | undefined;
-  private readonly totals: LogTotals = { lines: 0, reconnects: 0, gaps: 0, followers: 0, diagnostics: [] };
+  private readonly totals: LogTotals = { lines: 0, reconnects: 0, gaps: 0, followers: 0, diagnostics: [], incomplete: false };
 
   constructor(options: RunLogOptions) {
     this.options = options;
@@ -57,9 +61,10 @@ export class RunLog {
       this.abort.abort();
       await this.running;
       this.abort = new AbortController();
-      const timer = setTimeout(() => this.abort.abort(), finalMs);
+      const timer = setTimeout(() => { this.totals.incomplete = true; this.abort.abort(); }, finalMs);
       this.running = this.follow({ idleTimeoutMs: Math.max(1, Math.min(finalMs, 2_000)), drainTimeoutMs: Math.max(1, finalMs) });
-      await this.running.finally(() => clearTimeout(timer));
+      const last = await this.running.finally(() => clearTimeout(timer));
+      if (last.end !== "terminated") this.totals.incomplete = true;
     }
     this.running = null;
     return this.totals;

@@ -110,7 +110,8 @@ async function conclude(c: Context, p: Pieces): Promise<{ report: RunReport; tot
   await settleCluster({ objects, jobName: p.jobName, claim: c.claimed.claim, disposition, alreadyEnded: disposition.action === "end", signal: scope });
   const report = verdict({
     end: p.end, items: p.transcript.items, ourDelete: disposition.action === "end" ? disposition.reason : null,
-    terminated: p.watch.snapshot().terminated, deletedExternally, startEvidence,
+    detachedBecause: disposition.action === "leaveForAdoption" && p.end.kind === "aborted" ? disposition.why : null,
+    terminated: p.watch.snapshot().terminated, deletedExternally, startEvidence, logIncomplete: totals.incomplete,
     env: request.classify.env, requestedModel: request.config.model, resumedSessionId: request.classify.resumedSessionId,
     sessionParamsExtra: request.classify.sessionParamsExtra, timeoutSec: request.config.timeoutSec,
     scheduleTimeoutSec: request.config.scheduleTimeoutSec, jobName: p.jobName, now: new Date(),
@@ -129,7 +130,7 @@ async function explainStart(objects: RunObjects, watch: RunWatch, jobName: strin
 function withDetails(report: RunReport, d: { request: RunRequest; jobName: string; timeline: Timeline; totals: LogTotals; transcript: Transcript; disposition: JobDisposition; adopted: boolean }): RunReport {
   const k8s = {
     namespace: d.request.namespace, job: d.jobName, adopted: d.adopted, disposition: d.disposition.action, timeline: d.timeline,
-    logs: { lines: d.totals.lines, reconnects: d.totals.reconnects, gaps: d.totals.gaps, followers: d.totals.followers, duplicatesDropped: d.transcript.duplicatesDropped, keepalives: d.transcript.keepalives },
+    logs: { lines: d.totals.lines, reconnects: d.totals.reconnects, gaps: d.totals.gaps, followers: d.totals.followers, incomplete: d.totals.incomplete, duplicatesDropped: d.transcript.duplicatesDropped, keepalives: d.transcript.keepalives },
     diagnostics: d.totals.diagnostics,
   };
   const cancelled = report.errorCode === "cancelled" && d.request.signal.aborted;

@@ -15,12 +15,16 @@ export type DeleteReason = "cancelled" | "timeout" | "start-failed";
 export type VerdictInput = {
   end: SuperviseEnd;
   items: readonly StreamItem[];
+  /** Set when the host stopped following without cancelling (shutdown): the Job runs on. */
+  detachedBecause?: string | null;
   /** Set when this run deleted the Job (and why). */
   ourDelete: DeleteReason | null;
   /** The container's exit, if it was seen at any point (also after our delete). */
   terminated: Terminated | null;
   /** The Job was deleted or vanished without a reason of ours. */
   deletedExternally: boolean;
+  /** The container's log could not be read to its end (the API would not serve it in time). */
+  logIncomplete?: boolean;
   /** Explanation from Events for a run that did not start ("FailedScheduling: 0/1 nodes ..."). */
   startEvidence: string | null;
   env: Record<string, string>;
@@ -51,6 +55,9 @@ type Override = Partial<RunReport> & { errorCode: string; errorMessage: string }
 function overrideFor(input: VerdictInput, outcome: ClaudeRunOutcome): Override | null {
   const { end } = input;
   const succeeded = outcome.exitCode === 0 && outcome.errorCode === null;
+  if (input.detachedBecause && !input.terminated) {
+    return { errorCode: "k8s_run_detached", exitCode: null, errorMessage: `This run stopped following its Job because ${input.detachedBecause}; the Job ${input.jobName} and the agent's Lease were left running, so a later run for the same task and session adopts it and reports its result.` };
+  }
   if (input.ourDelete === "timeout" || end.kind === "deadline") {
     return { errorCode: "timeout", timedOut: true, errorMessage: `The run passed its deadline (timeoutSec=${input.timeoutSec}); the Job ${input.jobName} was deleted (reason recorded on it). ${lastSeen(end)}` };
   }
@@ -58,6 +65,10 @@ function overrideFor(input: VerdictInput, outcome: ClaudeRunOutcome): Override |
     return { errorCode: "cancelled", errorMessage: `The run was cancelled; the Job ${input.jobName} was deleted.` };
   }
   if (end.kind === "notStarted") return notStarted(input, end.block, end.last);
+  if (input.logIncomplete && (outcome.errorCode === "claude_truncated" || outcome.errorCode === "claude_start_failed")) {
+    const exit = input.terminated ? `exited with code ${input.terminated.exitCode}${input.terminated.reason ? ` (${input.terminated.reason})` : ""}` : "ended";
+    return { errorCode: "k8s_log_incomplete", errorMessage: `The claude container ${exit}, but the API server did not serve its log to the end within the drain bound, so Claude's result could not be read; the transcript may be missing its last lines (see resultJson.k8s.diagnostics).` };
+  }
   if (end.kind === "unreachable") {
     return { errorCode: "k8s_api_unreachable", exitCode: null, errorMessage: `The Kubernetes API could not be read for too long (${end.error}); the Job ${input.jobName} and the agent's Lease were kept, so a later run with the same task and session adopts it. ${lastSeen(end)}` };
   }
