@@ -22,6 +22,7 @@ export async function claimRun(input: { request: RunRequest; objects: RunObjects
   const claimRequest: ClaimRequest = {
     objects, agentId: request.identity.agentId, companyId: request.identity.companyId,
     runId: request.identity.runId, jobName: request.plan.jobName, signal,
+    ...(request.tuning?.claimReadDeadlineMs !== undefined ? { readDeadlineMs: request.tuning.claimReadDeadlineMs } : {}),
   };
   const outcome = await claimAgent(claimRequest);
   const refuse = (code: string, message: string): Refused => ({ kind: "refused", report: failureReport(code, message, request.classify.env) });

@@ -26,6 +26,8 @@ export type ClaimRequest = {
   jobName: string;
   signal: AbortSignal;
   now?: () => Date;
+  /** Bound on the reads before failing closed; default READ_DEADLINE_MS. */
+  readDeadlineMs?: number;
 };
 
 export type Claim = { lease: V1Lease; leaseName: string };
@@ -53,7 +55,7 @@ export async function claimAgent(request: ClaimRequest): Promise<ClaimOutcome> {
 async function claimOnce(request: ClaimRequest): Promise<ClaimOutcome | "raced"> {
   const { objects, signal } = request;
   const name = agentLeaseName(request.agentId);
-  const read = { signal, deadlineMs: READ_DEADLINE_MS };
+  const read = { signal, deadlineMs: request.readDeadlineMs ?? READ_DEADLINE_MS };
   const [lease, jobs] = await Promise.all([objects.getLease(name, read), objects.listJobs(selectorForAgent(request.agentId), read)]);
   const holder = liveHolder(jobs, lease);
   if (holder) return { kind: "held", job: holder, lease };

@@ -33,6 +33,8 @@ export type RunRequest = {
 };
 
 export type RunTuning = {
+  /** Bound on reading the agent's Lease and Jobs before failing closed (default 10 s). */
+  claimReadDeadlineMs?: number;
   exitEvidenceMs?: number;
   unreachableMs?: number;
   probeEveryMs?: number;
@@ -48,11 +50,11 @@ export async function runJob(request: RunRequest): Promise<RunReport> {
   const scope = new AbortController(); // ends every request of this run when it returns
   const objects = new RunObjects(request.kubeConfig, request.namespace);
   const view = (request.registry ?? sharedInformers).acquire(request.kubeConfig, request.namespace, selectorForAdapter());
-  const background: Promise<unknown>[] = [];
+  // Beside the claim, not before it: collecting a crash's Secret (S1) must not delay the launch.
+  const background: Promise<unknown>[] = [collectOrphanSecrets(objects, scope.signal)];
   try {
     const claimed = await claimRun({ request, objects, scope: scope.signal });
     if (claimed.kind === "refused") return claimed.report;
-    if (!claimed.adopted) background.push(collectOrphanSecrets(objects, scope.signal));
     return await superviseRun({ request, objects, view, claimed, scope: scope.signal });
   } finally {
     request.host.close();
