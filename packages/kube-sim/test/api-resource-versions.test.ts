@@ -170,6 +170,11 @@ test("resourceVersionMatch=Exact: the state at that version; 410 once compacted;
     message: "The resourceVersion for the provided list is too old.", reason: "Expired", code: 410 });
   const notOlderThan = await core.listNamespacedConfigMap({ namespace: "default", resourceVersion: "1", resourceVersionMatch: "NotOlderThan" });
   assert.equal(notOlderThan.metadata?.resourceVersion, String(sim.store.currentResourceVersion()), "NotOlderThan an old version is the current state");
+  const page = await core.listNamespacedConfigMap({ namespace: "default", limit: 1 });
+  const withContinue = await failureOf(core.listNamespacedConfigMap({ namespace: "default", limit: 1, _continue: page.metadata?._continue ?? "",
+    resourceVersion: at }));
+  assert.deepEqual([withContinue.code, withContinue.body.reason, withContinue.body.message],
+    [400, "BadRequest", "specifying resource version is not allowed when using continue"]);
   const invalid = await failureOf(core.listNamespacedConfigMap({ namespace: "default", resourceVersionMatch: "Exact" }));
   assert.equal(invalid.code, 422);
   assert.equal(invalid.body.message, 'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided');

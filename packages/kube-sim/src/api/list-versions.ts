@@ -33,6 +33,8 @@ export function listVersionOptions(query: URLSearchParams): Pick<ListOptions, "r
   }
   if (causes.length > 0) throw invalid(LIST_OPTIONS, "", causes);
   if (raw === "" || raw === "0") return {};
+  // etcd3's GetList: a continue token carries its own version.
+  if (query.get("continue")) throw badRequest("specifying resource version is not allowed when using continue");
   const version = Number(raw);
   if (!Number.isInteger(version) || version < 0) throw badRequest(`resourceVersion: Invalid value: ${JSON.stringify(raw)}: must be an integer`);
   const limit = Number(query.get("limit") ?? "0");

@@ -125,6 +125,8 @@ export class MemoryStore implements Store {
     delete meta.deletionGracePeriodSeconds;
     if (object.spec !== undefined) meta.generation = 1;
     const admission = admissionFor(def);
+    // Before defaulting too: Go decodes an omitempty zero or a null exactly as an absent field.
+    omitEmpty(object);
     admission.prepareCreate?.(object);
     admission.normalize?.(object);
     omitEmpty(object);
@@ -321,6 +323,7 @@ export class MemoryStore implements Store {
       else meta[field] = existing.metadata[field] as never;
     }
     if (meta.generation !== undefined && specOf(next) !== specOf(existing)) meta.generation += 1;
+    omitEmpty(next);
     admissionFor(def).normalize?.(next);
     omitEmpty(next);
     this.validate(def, next);
