@@ -4,6 +4,15 @@
 // live watchers (a watcher may write to the store from inside its callback).
 import type { KubeObject, ResourceType, StoreEvent } from "./types.ts";
 
+/**
+ * The watch window's defaults, in the range of a real API server's watch cache: it keeps at least
+ * 100 events per resource type (defaultLowerBoundCapacity) and aims to keep 75 s of them
+ * (eventFreshDuration), k8s.io/apiserver/pkg/storage/cacher/watch_cache.go. kube-sim applies
+ * both as hard bounds, so clients meet 410 Expired at least as often as on a cluster.
+ */
+export const DEFAULT_HISTORY_LIMIT = 100;
+export const DEFAULT_HISTORY_MAX_AGE_MS = 75_000;
+
 export interface EventFilter {
   resource?: ResourceType;
   namespace?: string;

@@ -2,7 +2,7 @@
 // deletion propagation, and a change log that watches replay from.
 import { randomInt, randomUUID } from "node:crypto";
 import { admissionFor } from "./admission.ts";
-import { EventLog, objectKey } from "./event-log.ts";
+import { DEFAULT_HISTORY_LIMIT, DEFAULT_HISTORY_MAX_AGE_MS, EventLog, objectKey } from "./event-log.ts";
 import {
   alreadyExists, badRequest, conflict, invalid, namespaceNotFound, notFound, staleConflict, expired, resourceExpired, LIST_TOO_OLD,
 } from "./errors.ts";
@@ -13,15 +13,6 @@ import { fieldSelectorPredicate, labelSelectorPredicate } from "./selectors.ts";
 import type {
   DeleteOptions, KubeObject, ListOptions, ListResult, ResourceType, Store, StoreEvent, WatchEventType,
 } from "./types.ts";
-
-/**
- * The watch window's defaults, in the range of a real API server's watch cache: it keeps at least
- * 100 events per resource type (defaultLowerBoundCapacity) and aims to keep 75 s of them
- * (eventFreshDuration), k8s.io/apiserver/pkg/storage/cacher/watch_cache.go. kube-sim applies
- * both as hard bounds, so clients meet 410 Expired at least as often as on a cluster.
- */
-export const DEFAULT_HISTORY_LIMIT = 100;
-export const DEFAULT_HISTORY_MAX_AGE_MS = 75_000;
 
 export interface MemoryStoreOptions {
   /** How many recent events per resource type a watch may resume from (older → 410 Expired). */
