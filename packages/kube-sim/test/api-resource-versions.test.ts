@@ -5,7 +5,7 @@
 // answers 504 Too large resource version, and an Exact list at a compacted version answers 410.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { ApiException, CoreV1Api, KubeConfig, Watch } from "@kubernetes/client-node";
+import { ApiException, CoreV1Api, KubeConfig, makeInformer, Watch } from "@kubernetes/client-node";
 import type { V1ConfigMap } from "@kubernetes/client-node";
 import { startKubeSim } from "../src/sim.ts";
 import type { KubeSim, KubeSimOptions } from "../src/sim.ts";
@@ -112,6 +112,29 @@ test("historyMaxAgeMs: events leave the window with age; a watch from before the
   const current = await watchUntil(kc, { resourceVersion: created.metadata?.resourceVersion ?? "" }, (events) => events.length > 0, 300);
   assert.equal(current.ended, "timeout", "a watch from the newest version is still fine (it just waits)");
   assert.deepEqual(current.events, []);
+});
+
+test("an informer whose watch resumes after the window moved on meets a real 410 and re-lists", { timeout: 15_000 }, async () => {
+  const { sim, kc, core } = await simWith({ historyLimit: 5 });
+  const informer = makeInformer(kc, CM_PATH, () => core.listNamespacedConfigMap({ namespace: "default" }));
+  const added: string[] = [];
+  const errors: unknown[] = [];
+  informer.on("add", (o) => added.push(o.metadata?.name ?? ""));
+  informer.on("error", (error) => errors.push(error));
+  await informer.start();
+  try {
+    await waitFor(() => sim.faults.openWatches() === 1, "the informer's watch");
+    const lists = sim.requests.count({ verb: "list", resource: "configmaps" });
+    // The watch ends without any 410; the writes below land before client-node can watch again
+    // (same process, synchronous), so it resumes from a version 10 events back, 5 past the window.
+    sim.faults.endWatches({ expired: false });
+    for (let i = 0; i < 10; i++) sim.store.create(CONFIGMAPS, { apiVersion: "v1", kind: "ConfigMap", metadata: { name: `n-${i}`, namespace: "default" } });
+    await waitFor(() => added.length === 10, `the informer to deliver all 10 (has ${added.join(", ")})`);
+    assert.ok(sim.requests.count({ verb: "list", resource: "configmaps" }) > lists, "it re-listed: only a 410 makes client-node do that");
+    assert.deepEqual(errors, []);
+  } finally {
+    await informer.stop();
+  }
 });
 
 test("an object leaving a label selector is DELETED with its last matching state and the event's resourceVersion", async () => {
