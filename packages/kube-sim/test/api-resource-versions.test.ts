@@ -200,5 +200,9 @@ test("resourceVersionMatch=Exact: the state at that version; 410 once compacted;
     [400, "BadRequest", "specifying resource version is not allowed when using continue"]);
   const invalid = await failureOf(core.listNamespacedConfigMap({ namespace: "default", resourceVersionMatch: "Exact" }));
   assert.equal(invalid.code, 422);
-  assert.equal(invalid.body.message, 'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided');
+  const forbidden = "resourceVersionMatch is forbidden unless resourceVersion is provided";
+  assert.deepEqual(invalid.body, { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure",
+    message: `ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: ${forbidden}`, reason: "Invalid",
+    details: { group: "meta.k8s.io", kind: "ListOptions", causes: [{ reason: "FieldValueForbidden",
+      message: `Forbidden: ${forbidden}`, field: "resourceVersionMatch" }] }, code: 422 });
 });

@@ -31,7 +31,11 @@ export function listVersionOptions(query: URLSearchParams): Pick<ListOptions, "r
     }
     if (match === "Exact" && raw === "0") causes.push(forbidden('resourceVersionMatch "exact" is forbidden for resourceVersion "0"'));
   }
-  if (causes.length > 0) throw invalid(LIST_OPTIONS, "", causes);
+  if (causes.length > 0) {
+    const error = invalid(LIST_OPTIONS, "", causes);
+    delete error.status.details?.name; // StatusDetails.name is omitempty
+    throw error;
+  }
   if (raw === "" || raw === "0") return {};
   // etcd3's GetList: a continue token carries its own version.
   if (query.get("continue")) throw badRequest("specifying resource version is not allowed when using continue");
