@@ -14,6 +14,8 @@ const USAGE = `usage: kube-sim serve [options]
   --token T           the admin token (default: random)
   --rbac FILE         Role/ClusterRole YAML: adds a user limited to these rules
   --rbac-token T      that user's token (default: random); its kubeconfig is FILE.rbac next to --kubeconfig
+  --history-limit N   watch window: events per resource type a watch can resume from (default 100)
+  --history-max-age-ms MS  watch window: how long an event stays replayable (default 75000)
   --no-runtime        API only: no Job controller, no kubelet
   --no-anonymous      answer requests without a token 401 (by default they are admin, because
                       kubectl sends no bearer token over plain HTTP; the server listens on 127.0.0.1 only)`;
@@ -23,10 +25,22 @@ function fail(message: string): never {
   process.exit(2);
 }
 
+/** The watch window flags: positive integers, absent for the defaults. */
+function windowOptions(limit: string | undefined, maxAgeMs: string | undefined): { historyLimit?: number; historyMaxAgeMs?: number } {
+  const positive = (flag: string, value: string): number => {
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < 1) fail(`--${flag} must be a positive integer, got ${value}`);
+    return parsed;
+  };
+  return { ...(limit !== undefined ? { historyLimit: positive("history-limit", limit) } : {}),
+    ...(maxAgeMs !== undefined ? { historyMaxAgeMs: positive("history-max-age-ms", maxAgeMs) } : {}) };
+}
+
 async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: {
     port: { type: "string" }, kubeconfig: { type: "string" }, token: { type: "string" },
-    rbac: { type: "string" }, "rbac-token": { type: "string" }, "no-runtime": { type: "boolean" }, "no-anonymous": { type: "boolean" }, help: { type: "boolean" },
+    rbac: { type: "string" }, "rbac-token": { type: "string" },
+    "history-limit": { type: "string" }, "history-max-age-ms": { type: "string" }, "no-runtime": { type: "boolean" }, "no-anonymous": { type: "boolean" }, help: { type: "boolean" },
   } });
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
@@ -35,6 +49,7 @@ async function main(argv: string[]): Promise<void> {
   if (positionals[0] !== "serve") fail(`unknown command ${JSON.stringify(positionals[0] ?? "")}`);
   const port = values.port === undefined ? 0 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a port number, got ${values.port}`);
+  const history = windowOptions(values["history-limit"], values["history-max-age-ms"]);
   const users: SimUser[] = [];
   if (values.rbac) {
     let rbacYaml: string;
@@ -45,7 +60,7 @@ async function main(argv: string[]): Promise<void> {
     }
     users.push({ token: values["rbac-token"] ?? randomBytes(24).toString("base64url"), user: "kube-sim-rbac", rbacYaml });
   }
-  const sim = await startKubeSim({ port, users, ...(values.kubeconfig ? { kubeconfigPath: values.kubeconfig } : {}),
+  const sim = await startKubeSim({ port, users, ...history, ...(values.kubeconfig ? { kubeconfigPath: values.kubeconfig } : {}),
     ...(values.token ? { token: values.token } : {}), ...(values["no-runtime"] ? { runtime: false } : {}),
     ...(values["no-anonymous"] ? {} : { anonymous: "admin" as const }) });
   process.stdout.write(`kube-sim listening on ${sim.url}\nkubeconfig: ${sim.kubeconfigPath}\n`);

@@ -34,8 +34,10 @@ export interface KubeSimOptions {
   kubeconfigPath?: string;
   /** Further tokens with limited rules. */
   users?: SimUser[];
-  /** Watch window: events a watch can resume from (older → 410). */
+  /** Watch window: events per resource type a watch can resume from (default 100; older → 410). */
   historyLimit?: number;
+  /** Watch window: how long an event stays replayable (default 75 000 ms; older → 410). */
+  historyMaxAgeMs?: number;
   bookmarkIntervalMs?: number;
   /** Namespaces that exist at start; default ["default", "kube-system"]. */
   namespaces?: string[];
@@ -91,6 +93,7 @@ function subjectRules(user: SimUser): PolicyRule[] {
 export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSim> {
   const store = new MemoryStore({
     ...(options.historyLimit !== undefined ? { historyLimit: options.historyLimit } : {}),
+    ...(options.historyMaxAgeMs !== undefined ? { historyMaxAgeMs: options.historyMaxAgeMs } : {}),
     ...(options.namespaces ? { namespaces: options.namespaces } : {}),
   });
   const token = options.token ?? randomBytes(24).toString("base64url");

@@ -99,7 +99,7 @@ test("a too-old resourceVersion gets one ERROR event with the 410 Expired Status
   assert.equal(watch.events.length, 1);
   assert.equal(watch.events[0]?.type, "ERROR");
   assert.deepEqual(watch.events[0]?.object, { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure",
-    message: `too old resource version: 1 (${sim.store.oldestWatchableVersion()})`, reason: "Expired", code: 410 });
+    message: `too old resource version: 1 (${sim.store.oldestWatchableVersion(CONFIGMAPS)})`, reason: "Expired", code: 410 });
 });
 
 test("an informer re-lists after a forced 410 and keeps delivering", async () => {

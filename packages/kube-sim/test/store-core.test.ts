@@ -213,7 +213,7 @@ test("watch replays from a resourceVersion, then delivers live events in order, 
   assert.deepEqual(events.map((e) => `${e.type} ${e.object.metadata.name}`), ["ADDED a", "ADDED b", "DELETED b"]);
   assert.deepEqual(events.map((e) => e.resourceVersion), [start + 1, start + 2, start + 3]);
   for (let i = 0; i < 6; i++) store.mutate(CONFIGMAPS, "default", "c", (o) => { o.data = { i: String(i) }; });
-  const oldest = store.oldestWatchableVersion();
+  const oldest = store.oldestWatchableVersion(CONFIGMAPS);
   assert.ok(oldest > start);
   const tooOld = statusOf(() => store.watch(CONFIGMAPS, undefined, start, () => {}));
   assert.deepEqual(tooOld, { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure",

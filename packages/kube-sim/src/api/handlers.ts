@@ -6,6 +6,7 @@ import { apiVersionOf, PODS, SELF_SUBJECT_ACCESS_REVIEWS } from "../store/resour
 import type { ResourceDefinition } from "../store/resources.ts";
 import type { DeleteOptions, KubeObject, PropagationPolicy, Store } from "../store/types.ts";
 import { parseBody, queryInt, readBody, sendJson } from "./http-util.ts";
+import { listVersionOptions, waitForVersion } from "./list-versions.ts";
 import { applyPatch, patchTypeOf } from "./patch.ts";
 import { allows } from "./rbac.ts";
 import type { Subject } from "./rbac.ts";
@@ -44,9 +45,19 @@ function asObject(body: Record<string, unknown>): KubeObject {
   return body as KubeObject;
 }
 
+/** A List as the real server writes it: its items carry no kind or apiVersion (only the List does). */
 function listBody(resource: ResourceDefinition, items: KubeObject[], resourceVersion: string, next?: string): unknown {
+  const bare = items.map(({ kind: _kind, apiVersion: _apiVersion, ...rest }) => rest);
   return { kind: resource.listKind, apiVersion: apiVersionOf(resource),
-    metadata: { resourceVersion, ...(next ? { continue: next } : {}) }, items };
+    metadata: { resourceVersion, ...(next ? { continue: next } : {}) }, items: bare };
+}
+
+/** Aborts when the client goes away before it has been answered. */
+function clientGone(call: ResourceCall): AbortSignal {
+  const controller = new AbortController();
+  const onClose = () => controller.abort();
+  call.res.once("close", onClose);
+  return controller.signal;
 }
 
 function answerObject(call: ResourceCall, code: number, object: KubeObject): void {
@@ -58,10 +69,13 @@ export function handleGet(context: HandlerContext, call: ResourceCall): void {
   answerObject(call, 200, context.store.get(call.resource, call.info.namespace, call.info.name ?? ""));
 }
 
-export function handleList(context: HandlerContext, call: ResourceCall): void {
+export async function handleList(context: HandlerContext, call: ResourceCall): Promise<void> {
   const query = call.url.searchParams;
   const limit = queryInt(query, "limit");
+  const versions = listVersionOptions(query);
+  if (versions.resourceVersion !== undefined) await waitForVersion(context.store, versions.resourceVersion, clientGone(call));
   const result = context.store.list(call.resource, call.info.namespace, {
+    ...versions,
     ...(query.get("labelSelector") ? { labelSelector: query.get("labelSelector") ?? "" } : {}),
     ...(query.get("fieldSelector") ? { fieldSelector: query.get("fieldSelector") ?? "" } : {}),
     ...(limit !== undefined ? { limit } : {}),

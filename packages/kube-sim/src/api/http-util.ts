@@ -17,7 +17,9 @@ export function sendStatus(res: ServerResponse, status: StatusBody, headers: Rec
 
 /** Answers any thrown error: StatusErrors as themselves, anything else as a 500 Status. */
 export function sendError(res: ServerResponse, error: unknown): void {
-  if (error instanceof StatusError) sendStatus(res, error.status);
+  // As the real server's ErrorNegotiated: a Status that suggests a retry delay also says so in Retry-After.
+  const retryAfter = error instanceof StatusError ? error.status.details?.retryAfterSeconds : undefined;
+  if (error instanceof StatusError) sendStatus(res, error.status, typeof retryAfter === "number" && retryAfter > 0 ? { "Retry-After": String(retryAfter) } : {});
   else sendStatus(res, statusFailure(500, "InternalError", `kube-sim internal error: ${String(error)}`));
 }
 

@@ -1,6 +1,6 @@
 // Watch streams: one JSON object per line, synthetic ADDED events for a fresh watch, replay from a
-// resourceVersion, selector-aware ADDED/DELETED transitions, bookmarks, timeoutSeconds, and a
-// 410 ERROR event for versions older than the store's window.
+// resourceVersion, selector-aware ADDED/DELETED transitions (DELETED carries the object as it last
+// matched), bookmarks, timeoutSeconds, and a 410 ERROR event for versions older than the window.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { expired } from "../store/errors.ts";
 import type { ResourceDefinition } from "../store/resources.ts";
@@ -39,6 +39,17 @@ export function translate(event: StoreEvent, matches: (object: KubeObject) => bo
   return before ? "DELETED" : undefined;
 }
 
+/**
+ * The object a watch event carries: an object that left the selection goes out as it was while it
+ * still matched, with the event's resourceVersion (the watch cache's cacheWatcher does the same).
+ */
+export function shownObject(type: WatchType, event: StoreEvent): KubeObject {
+  if (type !== "DELETED" || event.type !== "MODIFIED" || event.previous === undefined) return event.object;
+  const before = structuredClone(event.previous);
+  before.metadata.resourceVersion = String(event.resourceVersion);
+  return before;
+}
+
 export function serveWatch(context: WatchContext, req: IncomingMessage, res: ServerResponse, url: URL,
   resource: ResourceDefinition, namespace: string | undefined): void {
   const query = url.searchParams;
@@ -73,8 +84,9 @@ export function serveWatch(context: WatchContext, req: IncomingMessage, res: Ser
   };
   res.on("close", finish);
 
-  if (since !== undefined && since < store.oldestWatchableVersion()) {
-    send("ERROR", expired(since, store.oldestWatchableVersion()).status);
+  const oldest = store.oldestWatchableVersion(resource);
+  if (since !== undefined && since < oldest) {
+    send("ERROR", expired(since, oldest).status);
     finish();
     return;
   }
@@ -84,7 +96,7 @@ export function serveWatch(context: WatchContext, req: IncomingMessage, res: Ser
   unsubscribe = store.watch(resource, namespace, lastVersion, (event) => {
     lastVersion = event.resourceVersion;
     const type = translate(event, matches);
-    if (type) send(type, event.object);
+    if (type) send(type, shownObject(type, event));
   });
   unregister = context.faults.registerWatch({
     end: (withExpired) => {

@@ -90,6 +90,24 @@ export function expired(requested: number, oldest: number): StatusError {
   return new StatusError(statusFailure(410, "Expired", `too old resource version: ${requested} (${oldest})`));
 }
 
+/** etcd3's message for a list at a compacted revision (k8s.io/apiserver/pkg/storage/etcd3/errors.go). */
+export const LIST_TOO_OLD = "The resourceVersion for the provided list is too old.";
+
+/** 410 Expired with a message of its own (apimachinery's NewResourceExpired: no details). */
+export function resourceExpired(message: string): StatusError {
+  return new StatusError(statusFailure(410, "Expired", message));
+}
+
+/**
+ * 504 for a read at a resourceVersion the server has not reached (storage.NewTooLargeResourceVersionError,
+ * k8s.io/apiserver/pkg/storage/errors.go, built on apierrors.NewTimeoutError): "Timeout: " + message,
+ * a ResourceVersionTooLarge cause and retryAfterSeconds (1 from the watch cache's resourceVersionTooHighRetrySeconds).
+ */
+export function tooLargeResourceVersion(requested: number, current: number): StatusError {
+  return new StatusError(statusFailure(504, "Timeout", `Timeout: Too large resource version: ${requested}, current: ${current}`,
+    { causes: [{ reason: "ResourceVersionTooLarge", message: "Too large resource version" }], retryAfterSeconds: 1 }));
+}
+
 export function forbidden(message: string, details: Record<string, unknown>): StatusError {
   return new StatusError(statusFailure(403, "Forbidden", message, details));
 }

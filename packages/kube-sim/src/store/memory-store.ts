@@ -2,8 +2,11 @@
 // deletion propagation, and a change log that watches replay from.
 import { randomInt, randomUUID } from "node:crypto";
 import { admissionFor } from "./admission.ts";
-import { EventLog, objectKey } from "./event-log.ts";
-import { alreadyExists, badRequest, conflict, invalid, namespaceNotFound, notFound, staleConflict, expired } from "./errors.ts";
+import { DEFAULT_HISTORY_LIMIT, DEFAULT_HISTORY_MAX_AGE_MS, EventLog, objectKey } from "./event-log.ts";
+import {
+  alreadyExists, badRequest, conflict, invalid, namespaceNotFound, notFound, staleConflict, expired, resourceExpired, LIST_TOO_OLD,
+} from "./errors.ts";
+import { omitEmpty } from "./omitempty.ts";
 import { NAMESPACES, apiVersionOf, definitionOf, STORED_RESOURCES } from "./resources.ts";
 import type { ResourceDefinition } from "./resources.ts";
 import { fieldSelectorPredicate, labelSelectorPredicate } from "./selectors.ts";
@@ -12,8 +15,10 @@ import type {
 } from "./types.ts";
 
 export interface MemoryStoreOptions {
-  /** How many recent events a watch may resume from (older → 410 Expired). */
+  /** How many recent events per resource type a watch may resume from (older → 410 Expired). */
   historyLimit?: number;
+  /** How long an event stays replayable (older → 410 Expired); Infinity keeps events by count only. */
+  historyMaxAgeMs?: number;
   now?: () => Date;
   /** Namespaces that exist from the start. */
   namespaces?: string[];
@@ -56,11 +61,15 @@ export class MemoryStore implements Store {
 
   constructor(options: MemoryStoreOptions = {}) {
     this.now = options.now ?? (() => new Date());
-    this.log = new EventLog(options.historyLimit ?? 10_000,
-      options.onWatcherError ?? ((error) => console.error("kube-sim: a store watcher threw:", error)));
+    const now = this.now;
+    this.log = new EventLog({ perResource: options.historyLimit ?? DEFAULT_HISTORY_LIMIT,
+      maxAgeMs: options.historyMaxAgeMs ?? DEFAULT_HISTORY_MAX_AGE_MS, now: () => now().getTime() },
+    options.onWatcherError ?? ((error) => console.error("kube-sim: a store watcher threw:", error)));
     for (const name of options.namespaces ?? ["default", "kube-system"]) {
       this.create(NAMESPACES, { apiVersion: "v1", kind: "Namespace", metadata: { name } });
     }
+    // A real watch cache starts at the revision of its first list: the bootstrap is not replayable.
+    this.log.openWindows(this.version);
   }
 
   /**
@@ -80,8 +89,9 @@ export class MemoryStore implements Store {
     return this.version;
   }
 
-  oldestWatchableVersion(): number {
-    return this.log.oldestWatchableVersion();
+  /** The oldest resourceVersion a watch on `resource` (or on everything) may start from. */
+  oldestWatchableVersion(resource?: ResourceType): number {
+    return this.log.oldestWatchableVersion(resource);
   }
 
   create(resource: ResourceType, input: KubeObject): KubeObject {
@@ -106,8 +116,11 @@ export class MemoryStore implements Store {
     delete meta.deletionGracePeriodSeconds;
     if (object.spec !== undefined) meta.generation = 1;
     const admission = admissionFor(def);
+    // Before defaulting too: Go decodes an omitempty zero or a null exactly as an absent field.
+    omitEmpty(object);
     admission.prepareCreate?.(object);
     admission.normalize?.(object);
+    omitEmpty(object);
     this.validate(def, object);
     return this.commit(def, "ADDED", object);
   }
@@ -129,25 +142,37 @@ export class MemoryStore implements Store {
     const labelMatch = labelSelectorPredicate(options.labelSelector);
     const fieldMatch = fieldSelectorPredicate(options.fieldSelector, def);
     const token = options.continue ? this.parseContinue(options.continue) : undefined;
-    const keys = [...this.table(def).keys()].sort();
+    const exact = options.resourceVersionMatch === "Exact" ? options.resourceVersion : undefined;
+    const table = exact === undefined ? this.table(def) : this.tableAt(def, exact);
+    const keys = [...table.keys()].sort();
     const items: KubeObject[] = [];
     let lastKey: string | undefined;
     let more = false;
     for (const key of keys) {
       if (token && key <= token.after) continue;
-      const object = this.table(def).get(key);
+      const object = table.get(key);
       if (!object || (def.namespaced && namespace !== undefined && object.metadata.namespace !== namespace)) continue;
       if (!labelMatch(object) || !fieldMatch(object)) continue;
       if (options.limit !== undefined && options.limit > 0 && items.length >= options.limit) { more = true; break; }
       items.push(structuredClone(object));
       lastKey = key;
     }
-    const rv = token?.rv ?? this.version;
+    const rv = token?.rv ?? exact ?? this.version;
     const result: ListResult = { items, resourceVersion: String(rv) };
     if (more && lastKey !== undefined) {
       result.continue = Buffer.from(JSON.stringify({ rv, after: lastKey } satisfies ContinueToken)).toString("base64url");
     }
     return result;
+  }
+
+  /**
+   * The objects of one type as they were at `version` (`resourceVersionMatch=Exact`). kube-sim
+   * compacts what has left the watch window: older versions answer 410, as etcd's compacted ones do.
+   */
+  private tableAt(def: ResourceDefinition, version: number): Map<string, KubeObject> {
+    if (version >= this.version) return this.table(def);
+    if (version < this.oldestWatchableVersion(def)) throw resourceExpired(LIST_TOO_OLD);
+    return this.log.stateAt(def, version);
   }
 
   update(resource: ResourceType, input: KubeObject, options: { subresource?: "status" } = {}): KubeObject {
@@ -211,9 +236,8 @@ export class MemoryStore implements Store {
 
   watch(resource: ResourceType | undefined, namespace: string | undefined, sinceResourceVersion: number | undefined,
     onEvent: (event: StoreEvent) => void): () => void {
-    if (sinceResourceVersion !== undefined && sinceResourceVersion < this.oldestWatchableVersion()) {
-      throw expired(sinceResourceVersion, this.oldestWatchableVersion());
-    }
+    const oldest = this.oldestWatchableVersion(resource);
+    if (sinceResourceVersion !== undefined && sinceResourceVersion < oldest) throw expired(sinceResourceVersion, oldest);
     const filter = { ...(resource ? { resource } : {}), ...(namespace !== undefined ? { namespace } : {}) };
     return this.log.subscribe(filter, sinceResourceVersion, this.version, onEvent);
   }
@@ -290,7 +314,9 @@ export class MemoryStore implements Store {
       else meta[field] = existing.metadata[field] as never;
     }
     if (meta.generation !== undefined && specOf(next) !== specOf(existing)) meta.generation += 1;
+    omitEmpty(next);
     admissionFor(def).normalize?.(next);
+    omitEmpty(next);
     this.validate(def, next);
     if (meta.finalizers?.length === 0) delete meta.finalizers;
     if (meta.deletionTimestamp && !meta.finalizers) return this.commit(def, "DELETED", next);

@@ -69,6 +69,9 @@ export interface ListOptions {
   fieldSelector?: string; // metadata.name, metadata.namespace, status.phase, spec.nodeName
   limit?: number;
   continue?: string;
+  /** With resourceVersionMatch "Exact": the state at this version (410 once compacted). */
+  resourceVersion?: number;
+  resourceVersionMatch?: "Exact" | "NotOlderThan";
 }
 
 export interface ListResult {
@@ -108,8 +111,8 @@ export interface Store {
   /** Events after `sinceResourceVersion` (replayed from history), then live ones. */
   watch(resource: ResourceType | undefined, namespace: string | undefined, sinceResourceVersion: number | undefined,
     onEvent: (event: StoreEvent) => void): () => void;
-  /** The oldest resourceVersion a watch may still start from (older -> 410 Expired). */
-  oldestWatchableVersion(): number;
+  /** The oldest resourceVersion a watch on `resource` (or on every type) may start from (older -> 410 Expired). */
+  oldestWatchableVersion(resource?: ResourceType): number;
   currentResourceVersion(): number;
   /** Every committed version of one object, for ground truth and invariants. */
   history(resource: ResourceType, namespace: string | undefined, name: string): StoreEvent[];
