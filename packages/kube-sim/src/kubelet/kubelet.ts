@@ -1,13 +1,13 @@
 // The simulated node agent: schedules pods onto the configured nodes, runs each scheduled pod
 // with a PodWorker, and carries out pod deletion (SIGTERM, grace period, SIGKILL). It holds its
-// own finalizer on every pod it runs, so a deleted pod stays visible (with deletionTimestamp)
-// until its processes are gone, as with a real kubelet.
+// The API server keeps a deleted pod (with deletionTimestamp) for its grace period; the kubelet
+// deletes it for good, with grace 0, once its processes are gone, as a real kubelet does.
 
 import { mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
-import { isNotFound } from "../store/errors.ts";
+import { isNotFound, isStatusError } from "../store/errors.ts";
 import { PODS } from "../store/resources.ts";
 import type { KubeObject, Store } from "../store/types.ts";
 import { isPodTerminal } from "../controllers/kube-types.ts";
@@ -20,8 +20,6 @@ import { unschedulableStatus } from "./pod-status.ts";
 import { PodWorker, type ContainerExitRecord, type WorkerContext } from "./pod-worker.ts";
 import { probeIsolation, type Isolation } from "./process.ts";
 import { schedule, type SimNode } from "./scheduler.ts";
-
-export const KUBELET_FINALIZER = "kube-sim.io/kubelet";
 
 export interface KubeletOptions {
   nodes?: SimNode[];
@@ -157,26 +155,24 @@ export class Kubelet {
         return;
       }
       (object.spec as Record<string, unknown>).nodeName = result.node;
-      object.metadata.finalizers = [...(object.metadata.finalizers ?? []), KUBELET_FINALIZER];
-      object.status = { phase: "Pending", conditions: [{ type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: now }] };
+      object.status = { ...object.status as object, phase: "Pending", conditions: [{ type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: now }] };
     });
   }
 
   #onDeleting(pod: KubeObject, worker: PodWorker | undefined): void {
     if (worker === undefined || worker.done) return this.#release(pod);
     const uid = pod.metadata.uid ?? "";
-    const asked = this.#graceOverrides.get(uid) ?? pod.metadata.deletionGracePeriodSeconds;
-    // The store records 0 when the client named no grace period: fall back to the pod's own.
-    const grace = this.#graceOverrides.has(uid) || (asked ?? 0) > 0 ? (asked ?? 0) : (podSpec(pod).terminationGracePeriodSeconds ?? 30);
-    worker.terminate(grace);
+    worker.terminate(this.#graceOverrides.get(uid) ?? pod.metadata.deletionGracePeriodSeconds ?? 30);
   }
 
-  /** The pod's processes are gone: drop the kubelet's finalizer (a pending deletion completes). */
+  /** The pod's processes are gone: a pod being deleted is now deleted for good (grace 0). */
   #release(pod: KubeObject): void {
     this.#graceOverrides.delete(pod.metadata.uid ?? "");
-    this.#mutate(pod, (object) => {
-      object.metadata.finalizers = (object.metadata.finalizers ?? []).filter((f) => f !== KUBELET_FINALIZER);
-    });
+    const current = this.#store.tryGet(PODS, pod.metadata.namespace, pod.metadata.name ?? "");
+    if (current !== undefined && current.metadata.uid === pod.metadata.uid && current.metadata.deletionTimestamp !== undefined) {
+      ignoreGone(() => this.#store.delete(PODS, pod.metadata.namespace, pod.metadata.name ?? "",
+        { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid ?? "" } }));
+    }
     const key = `${pod.metadata.namespace ?? ""}/${pod.metadata.name ?? ""}`;
     const worker = this.#workers.get(key);
     if (worker !== undefined && worker.uid === pod.metadata.uid && worker.done) {
@@ -193,5 +189,13 @@ export class Kubelet {
     } catch (error) {
       if (!isNotFound(error)) throw error;
     }
+  }
+}
+
+function ignoreGone(action: () => unknown): void {
+  try {
+    action();
+  } catch (error) {
+    if (!isNotFound(error) && !(isStatusError(error) && error.code === 409)) throw error;
   }
 }

@@ -1,10 +1,11 @@
 // The in-memory object store: one global resourceVersion, optimistic concurrency, finalizers and
 // deletion propagation, and a change log that watches replay from.
-import { randomInt, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { admissionFor } from "./admission.ts";
 import { EventLog, objectKey } from "./event-log.ts";
+import { randomSuffix } from "./names.ts";
 import { alreadyExists, badRequest, conflict, invalid, namespaceNotFound, notFound, staleConflict, expired } from "./errors.ts";
-import { NAMESPACES, apiVersionOf, definitionOf, STORED_RESOURCES } from "./resources.ts";
+import { NAMESPACES, PODS, apiVersionOf, definitionOf, STORED_RESOURCES } from "./resources.ts";
 import type { ResourceDefinition } from "./resources.ts";
 import { fieldSelectorPredicate, labelSelectorPredicate } from "./selectors.ts";
 import type {
@@ -20,17 +21,10 @@ export interface MemoryStoreOptions {
   onWatcherError?: (error: unknown) => void;
 }
 
-/** The alphabet the real API server draws generateName suffixes from (no vowels, no look-alikes). */
-const NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
+export { randomSuffix };
 
 export const ORPHAN_FINALIZER = "orphan";
 export const FOREGROUND_FINALIZER = "foregroundDeletion";
-
-export function randomSuffix(length = 5): string {
-  let suffix = "";
-  for (let i = 0; i < length; i++) suffix += NAME_ALPHABET[randomInt(NAME_ALPHABET.length)];
-  return suffix;
-}
 
 function rfc3339Seconds(date: Date): string {
   return date.toISOString().replace(/\.\d+Z$/, "Z");
@@ -39,6 +33,14 @@ function rfc3339Seconds(date: Date): string {
 /** Everything but metadata.resourceVersion, for detecting no-op writes. */
 function contentOf(object: KubeObject): string {
   return JSON.stringify({ ...object, metadata: { ...object.metadata, resourceVersion: undefined } });
+}
+
+/** The grace a pod deletion gets: none for unscheduled or finished pods. */
+function podGracePeriod(pod: KubeObject, options: DeleteOptions): number {
+  const spec = (pod.spec ?? {}) as { nodeName?: string; terminationGracePeriodSeconds?: number };
+  const phase = (pod.status as { phase?: string } | undefined)?.phase;
+  if (!spec.nodeName || phase === "Succeeded" || phase === "Failed") return 0;
+  return Math.max(0, options.gracePeriodSeconds ?? spec.terminationGracePeriodSeconds ?? 30);
 }
 
 function specOf(object: KubeObject): string {
@@ -169,6 +171,7 @@ export class MemoryStore implements Store {
         if (existing.status === undefined) delete next.status;
         else next.status = structuredClone(existing.status);
       }
+      this.checkUpdate(def, next, existing);
     }
     return this.write(def, existing, next);
   }
@@ -189,22 +192,26 @@ export class MemoryStore implements Store {
     const policy = options.propagationPolicy ?? def.defaultPropagation;
     const uid = existing.metadata.uid ?? "";
     if (def === NAMESPACES) this.deleteNamespaceContents(existing.metadata.name ?? "");
+    if (def === PODS) {
+      const graceful = this.deletePodGracefully(def, existing, options);
+      if (graceful) return graceful;
+    }
     if (existing.metadata.deletionTimestamp) {
       const finalizers = existing.metadata.finalizers ?? [];
       if (policy !== "Foreground" || finalizers.includes(FOREGROUND_FINALIZER)) return structuredClone(existing);
-      return this.markDeleting(def, existing, [...finalizers, FOREGROUND_FINALIZER], options);
+      return this.markDeleting(def, existing, [...finalizers, FOREGROUND_FINALIZER]);
     }
     if (policy === "Orphan") {
-      const marked = this.markDeleting(def, existing, [...existing.metadata.finalizers ?? [], ORPHAN_FINALIZER], options);
+      const marked = this.markDeleting(def, existing, [...existing.metadata.finalizers ?? [], ORPHAN_FINALIZER]);
       this.orphanDependents(uid);
       this.removeFinalizer(def, marked, ORPHAN_FINALIZER);
       return marked;
     }
     if (policy === "Foreground" && this.dependentsOf(uid).length > 0) {
-      return this.markDeleting(def, existing, [...existing.metadata.finalizers ?? [], FOREGROUND_FINALIZER], options);
+      return this.markDeleting(def, existing, [...existing.metadata.finalizers ?? [], FOREGROUND_FINALIZER]);
     }
     if ((existing.metadata.finalizers ?? []).length > 0) {
-      return this.markDeleting(def, existing, existing.metadata.finalizers ?? [], options);
+      return this.markDeleting(def, existing, existing.metadata.finalizers ?? []);
     }
     return this.commit(def, "DELETED", structuredClone(existing));
   }
@@ -279,6 +286,16 @@ export class MemoryStore implements Store {
     if (causes.length > 0) throw invalid(def, object.metadata.name ?? "", causes);
   }
 
+  /** Immutable fields: what an API update may not change (scheme defaults applied first, as on decode). */
+  private checkUpdate(def: ResourceDefinition, next: KubeObject, existing: KubeObject): void {
+    const admission = admissionFor(def);
+    if (!admission.validateUpdate) return;
+    next.metadata ??= {};
+    admission.normalize?.(next);
+    const causes = admission.validateUpdate(next, existing);
+    if (causes.length > 0) throw invalid(def, existing.metadata.name ?? "", causes);
+  }
+
   /** Stores `next` as the new state of `existing`: keeps identity, bumps generation, ends deletions. */
   private write(def: ResourceDefinition, existing: KubeObject, next: KubeObject): KubeObject {
     next.apiVersion = apiVersionOf(def);
@@ -293,7 +310,7 @@ export class MemoryStore implements Store {
     admissionFor(def).normalize?.(next);
     this.validate(def, next);
     if (meta.finalizers?.length === 0) delete meta.finalizers;
-    if (meta.deletionTimestamp && !meta.finalizers) return this.commit(def, "DELETED", next);
+    if (meta.deletionTimestamp && !meta.finalizers && !meta.deletionGracePeriodSeconds) return this.commit(def, "DELETED", next);
     meta.resourceVersion = existing.metadata.resourceVersion;
     if (contentOf(next) === contentOf(existing)) return structuredClone(existing);
     return this.commit(def, "MODIFIED", next);
@@ -313,11 +330,30 @@ export class MemoryStore implements Store {
     return structuredClone(object);
   }
 
-  private markDeleting(def: ResourceDefinition, existing: KubeObject, finalizers: string[], options: DeleteOptions): KubeObject {
+  private markDeleting(def: ResourceDefinition, existing: KubeObject, finalizers: string[]): KubeObject {
     const next = structuredClone(existing);
     next.metadata.finalizers = finalizers;
     next.metadata.deletionTimestamp ??= rfc3339Seconds(this.now());
-    next.metadata.deletionGracePeriodSeconds ??= options.gracePeriodSeconds ?? 0;
+    // Only pods delete gracefully (above); everything else ends as soon as its finalizers are gone.
+    next.metadata.deletionGracePeriodSeconds ??= 0;
+    return this.commit(def, "MODIFIED", next);
+  }
+
+  /**
+   * Pods end gracefully, as the pod registry does it: a scheduled, unfinished pod gets
+   * deletionTimestamp = now + grace and deletionGracePeriodSeconds = grace (the request's, else
+   * its terminationGracePeriodSeconds, else 30) and stays until its kubelet deletes it with grace
+   * 0; a later delete may shorten the grace. Undefined when the ordinary path applies.
+   */
+  private deletePodGracefully(def: ResourceDefinition, existing: KubeObject, options: DeleteOptions): KubeObject | undefined {
+    const grace = podGracePeriod(existing, options);
+    const meta = existing.metadata;
+    if (meta.deletionTimestamp === undefined && grace === 0) return undefined;
+    if (meta.deletionTimestamp !== undefined && grace >= (meta.deletionGracePeriodSeconds ?? 0)) return structuredClone(existing);
+    const next = structuredClone(existing);
+    next.metadata.deletionTimestamp = rfc3339Seconds(new Date(this.now().getTime() + grace * 1000));
+    next.metadata.deletionGracePeriodSeconds = grace;
+    if (grace === 0 && (next.metadata.finalizers ?? []).length === 0) return this.commit(def, "DELETED", next);
     return this.commit(def, "MODIFIED", next);
   }
 
