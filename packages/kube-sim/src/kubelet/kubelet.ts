@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { isNotFound, isStatusError } from "../store/errors.ts";
+import type { EventRecorder, RecordEvent } from "../events/recorder.ts";
 import { PODS } from "../store/resources.ts";
 import type { KubeObject, Store } from "../store/types.ts";
 import { isPodTerminal } from "../controllers/kube-types.ts";
@@ -45,9 +46,15 @@ export class Kubelet {
   #unsubscribe: (() => void) | undefined;
   #exitListeners: ((record: ContainerExitRecord) => void)[] = [];
   readonly logs: LogStore;
+  #events: EventRecorder | undefined;
+  #schedulerEvent: RecordEvent;
 
-  constructor(store: Store, logs: LogStore, options: KubeletOptions = {}) {
+  constructor(store: Store, logs: LogStore, options: KubeletOptions = {}, events?: EventRecorder) {
     this.#store = store;
+    this.#events = events;
+    // The scheduler reports through events.k8s.io: eventTime, action, reportingInstance, no source.
+    this.#schedulerEvent = events?.recorderFor({ component: "default-scheduler", api: "events.k8s.io",
+      instance: "default-scheduler-kube-sim" }) ?? (() => {});
     this.logs = logs;
     this.#options = options;
     this.#nodes = options.nodes ?? [{ name: "sim-node-1", labels: { "kubernetes.io/hostname": "sim-node-1", "kubernetes.io/os": "linux" } }];
@@ -75,6 +82,7 @@ export class Kubelet {
         configRetryMs: options.configRetryMs ?? 1000, restartBackoffMs: options.restartBackoffMs ?? 1000 },
       onContainerExit: (record) => { for (const listener of this.#exitListeners) listener(record); },
       release: (pod) => this.#release(pod),
+      recordEvent: (pod, event) => this.#events?.record({ component: "kubelet", host: podSpec(pod).nodeName ?? "" }, pod, event),
     };
     this.#unsubscribe = this.#store.watch(PODS, undefined, this.#store.currentResourceVersion(),
       (event) => this.#queue.add(`${event.object.metadata.namespace ?? ""}/${event.object.metadata.name ?? ""}`));
@@ -157,6 +165,14 @@ export class Kubelet {
       (object.spec as Record<string, unknown>).nodeName = result.node;
       object.status = { ...object.status as object, phase: "Pending", conditions: [{ type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: now }] };
     });
+    const after = this.#store.tryGet(PODS, pod.metadata.namespace, pod.metadata.name ?? "");
+    if (after === undefined || after.metadata.uid !== pod.metadata.uid || after.metadata.resourceVersion === pod.metadata.resourceVersion) return;
+    if ("unschedulable" in result) {
+      this.#schedulerEvent(after, { type: "Warning", reason: "FailedScheduling", action: "Scheduling", message: result.unschedulable });
+    } else {
+      this.#schedulerEvent(after, { type: "Normal", reason: "Scheduled", action: "Binding",
+        message: `Successfully assigned ${pod.metadata.namespace ?? ""}/${pod.metadata.name ?? ""} to ${result.node}` });
+    }
   }
 
   #onDeleting(pod: KubeObject, worker: PodWorker | undefined): void {

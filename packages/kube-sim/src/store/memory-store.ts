@@ -3,9 +3,10 @@
 import { randomUUID } from "node:crypto";
 import { admissionFor } from "./admission.ts";
 import { EventLog, objectKey } from "./event-log.ts";
+import { coreFromEventsV1, eventsV1FromCore, isEventsV1 } from "./event-versions.ts";
 import { randomSuffix } from "./names.ts";
 import { alreadyExists, badRequest, conflict, invalid, namespaceNotFound, notFound, staleConflict, expired } from "./errors.ts";
-import { NAMESPACES, PODS, apiVersionOf, definitionOf, STORED_RESOURCES } from "./resources.ts";
+import { EVENTS, NAMESPACES, PODS, apiVersionOf, definitionOf, STORED_RESOURCES } from "./resources.ts";
 import type { ResourceDefinition } from "./resources.ts";
 import { fieldSelectorPredicate, labelSelectorPredicate } from "./selectors.ts";
 import type {
@@ -87,6 +88,7 @@ export class MemoryStore implements Store {
   }
 
   create(resource: ResourceType, input: KubeObject): KubeObject {
+    if (isEventsV1(resource)) return eventsV1FromCore(this.create(EVENTS, coreFromEventsV1(input)));
     const def = definitionOf(resource);
     const object = structuredClone(input);
     object.apiVersion = apiVersionOf(def);
@@ -123,6 +125,7 @@ export class MemoryStore implements Store {
   tryGet(resource: ResourceType, namespace: string | undefined, name: string): KubeObject | undefined {
     const def = definitionOf(resource);
     const found = this.table(def).get(this.key(def.namespaced ? namespace : undefined, name));
+    if (found && isEventsV1(def)) return eventsV1FromCore(found);
     return found ? structuredClone(found) : undefined;
   }
 
@@ -137,8 +140,9 @@ export class MemoryStore implements Store {
     let more = false;
     for (const key of keys) {
       if (token && key <= token.after) continue;
-      const object = this.table(def).get(key);
-      if (!object || (def.namespaced && namespace !== undefined && object.metadata.namespace !== namespace)) continue;
+      const stored = this.table(def).get(key);
+      if (!stored || (def.namespaced && namespace !== undefined && stored.metadata.namespace !== namespace)) continue;
+      const object = isEventsV1(def) ? eventsV1FromCore(stored) : stored;
       if (!labelMatch(object) || !fieldMatch(object)) continue;
       if (options.limit !== undefined && options.limit > 0 && items.length >= options.limit) { more = true; break; }
       items.push(structuredClone(object));
@@ -153,6 +157,7 @@ export class MemoryStore implements Store {
   }
 
   update(resource: ResourceType, input: KubeObject, options: { subresource?: "status" } = {}): KubeObject {
+    if (isEventsV1(resource)) return eventsV1FromCore(this.update(EVENTS, coreFromEventsV1(input), options));
     const def = definitionOf(resource);
     const name = input.metadata?.name ?? "";
     const existing = this.stored(def, def.namespaced ? input.metadata?.namespace : undefined, name);
@@ -178,6 +183,14 @@ export class MemoryStore implements Store {
 
   mutate(resource: ResourceType, namespace: string | undefined, name: string,
     change: (object: KubeObject) => void): KubeObject {
+    if (isEventsV1(resource)) {
+      return eventsV1FromCore(this.mutate(EVENTS, namespace, name, (core) => {
+        const view = eventsV1FromCore(core);
+        change(view);
+        for (const key of Object.keys(core)) delete core[key];
+        Object.assign(core, coreFromEventsV1(view));
+      }));
+    }
     const def = definitionOf(resource);
     const existing = this.stored(def, namespace, name);
     const next = structuredClone(existing);
@@ -186,6 +199,7 @@ export class MemoryStore implements Store {
   }
 
   delete(resource: ResourceType, namespace: string | undefined, name: string, options: DeleteOptions = {}): KubeObject {
+    if (isEventsV1(resource)) return eventsV1FromCore(this.delete(EVENTS, namespace, name, options));
     const def = definitionOf(resource);
     const existing = this.stored(def, namespace, name);
     this.checkPreconditions(def, existing, options);
@@ -221,12 +235,16 @@ export class MemoryStore implements Store {
     if (sinceResourceVersion !== undefined && sinceResourceVersion < this.oldestWatchableVersion()) {
       throw expired(sinceResourceVersion, this.oldestWatchableVersion());
     }
+    if (resource && isEventsV1(resource)) {
+      return this.watch(EVENTS, namespace, sinceResourceVersion, (event) => onEvent({ ...event, resource,
+        object: eventsV1FromCore(event.object), ...(event.previous ? { previous: eventsV1FromCore(event.previous) } : {}) }));
+    }
     const filter = { ...(resource ? { resource } : {}), ...(namespace !== undefined ? { namespace } : {}) };
     return this.log.subscribe(filter, sinceResourceVersion, this.version, onEvent);
   }
 
   history(resource: ResourceType, namespace: string | undefined, name: string): StoreEvent[] {
-    const def = definitionOf(resource);
+    const def = definitionOf(isEventsV1(resource) ? EVENTS : resource);
     return this.log.history(objectKey(def, def.namespaced ? namespace : undefined, name));
   }
 
@@ -234,6 +252,7 @@ export class MemoryStore implements Store {
   dependentsOf(ownerUid: string): { resource: ResourceDefinition; object: KubeObject }[] {
     const found: { resource: ResourceDefinition; object: KubeObject }[] = [];
     for (const resource of STORED_RESOURCES) {
+      if (isEventsV1(resource)) continue; // the core events table, seen through another API
       for (const object of this.table(resource).values()) {
         if (object.metadata.ownerReferences?.some((ref) => ref.uid === ownerUid)) {
           found.push({ resource, object: structuredClone(object) });
@@ -244,7 +263,7 @@ export class MemoryStore implements Store {
   }
 
   private table(def: ResourceType): Map<string, KubeObject> {
-    const key = `${def.group}/${def.resource}`;
+    const key = isEventsV1(def) ? "/events" : `${def.group}/${def.resource}`;
     let table = this.objects.get(key);
     if (!table) {
       table = new Map();
@@ -380,7 +399,7 @@ export class MemoryStore implements Store {
 
   private deleteNamespaceContents(namespace: string): void {
     for (const resource of STORED_RESOURCES) {
-      if (!resource.namespaced) continue;
+      if (!resource.namespaced || isEventsV1(resource)) continue;
       for (const object of [...this.table(resource).values()]) {
         if (object.metadata.namespace !== namespace || object.metadata.deletionTimestamp) continue;
         this.delete(resource, namespace, object.metadata.name ?? "", { propagationPolicy: "Background" });
