@@ -50,6 +50,7 @@ export class PodWorker {
   #oomKilled = new Set<string>();
   #terminating = false;
   #killTimer: NodeJS.Timeout | undefined;
+  #killAt = Infinity;
   #wake: (() => void) | undefined;
   #done = false;
   #createdAtMs = performance.now();
@@ -88,12 +89,23 @@ export class PodWorker {
 
   /** Graceful stop: SIGTERM now, SIGKILL after the grace period. */
   terminate(graceSeconds: number): void {
-    if (this.#terminating) return;
+    const killAt = Date.now() + graceSeconds * 1000;
+    if (this.#terminating) {
+      // A second delete may shorten the grace period, never lengthen it.
+      if (this.#killTimer !== undefined && killAt < this.#killAt) this.#scheduleKill(killAt);
+      return;
+    }
     this.#terminating = true;
     this.#wake?.();
     for (const name of this.#processes.keys()) this.#emit(name, (ref) => [kubeletEvents.killingEvent(ref)]);
     for (const running of this.#processes.values()) running.signalMain("SIGTERM");
-    this.#killTimer = setTimeout(() => this.kill(), graceSeconds * 1000);
+    this.#scheduleKill(killAt);
+  }
+
+  #scheduleKill(killAt: number): void {
+    clearTimeout(this.#killTimer);
+    this.#killAt = killAt;
+    this.#killTimer = setTimeout(() => this.kill(), Math.max(0, killAt - Date.now()));
   }
 
   /** Immediate stop (force delete, simulator shutdown). */
