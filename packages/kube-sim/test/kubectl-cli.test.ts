@@ -95,6 +95,9 @@ test("kubectl describe job and pod list their Events: job-controller, default-sc
     /Started\s+\S+\s+kubelet\s+Started container main/]) assert.match(pod, line);
   assert.match(pod, /^QoS Class:\s+BestEffort$/m);
   assert.match(pod, /^Tolerations:\s+node\.kubernetes\.io\/not-ready:NoExecute op=Exists for 300s$/m);
+  const events = await kubectl("get", "events", "--field-selector", "involvedObject.name=described");
+  assert.match(events, /^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE$/m);
+  assert.match(events, /^\S+\s+Normal\s+SuccessfulCreate\s+job\/described\s+Created pod: described-[a-z0-9]{5}$/m);
   await kubectl("delete", "job", "described", "--cascade=background");
 });
 
