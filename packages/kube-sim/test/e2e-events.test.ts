@@ -5,7 +5,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { EventsV1Api } from "@kubernetes/client-node";
 import type { CoreV1Event, V1Pod, V1PodSpec } from "@kubernetes/client-node";
-import { jobManifest, podOfJob, pollUntil, startClient, stopClient, watchUntil, jobFinished, jobPath } from "./support/client.ts";
+import { jobManifest, mainState, podOfJob, podPath, pollUntil, postFault, startClient, stopClient, watchUntil, jobFinished, jobPath } from "./support/client.ts";
 import type { Client } from "./support/client.ts";
 import type { V1Job } from "@kubernetes/client-node";
 
@@ -151,4 +151,25 @@ test("scheduling and image failures, and a crash loop whose BackOff event counts
   const same = (await eventsOf("Pod", "ev-crash")).filter((e) => e.reason === "BackOff");
   assert.equal(same.length, 1, "repeats raise the count of one event");
   await client.core.deleteNamespacedPod({ name: "ev-crash", namespace: "default", gracePeriodSeconds: 0 });
+});
+
+test("node-pressure eviction: a Warning Evicted event, Killing, and a Failed pod with reason Evicted", { timeout: 20_000 }, async () => {
+  await createPod("ev-pressure", { containers: [{ name: "main", image: "busybox", command: ["sh", "-c", "sleep 30"] }] });
+  await watchUntil<V1Pod>(client.kc, podPath(), { fieldSelector: "metadata.name=ev-pressure" },
+    (seen) => mainState(seen.at(-1)?.object)?.running !== undefined, "pod ev-pressure to run");
+  const fault = await postFault(client.sim, { fault: "evictForNodePressure", args: ["default", "ev-pressure", "memory"] });
+  assert.deepEqual(fault, { status: 200, body: { ok: true, result: true } });
+  const events = await eventsWith("Pod", "ev-pressure", ["Evicted", "Killing"]);
+  const evicted = byReason(events, "Evicted");
+  assert.equal(evicted.type, "Warning");
+  assert.equal(evicted.message, "The node was low on resource: memory. ");
+  assert.deepEqual({ ...evicted.source }, { component: "kubelet", host: "sim-node-1" });
+  const failed = await pollUntil(async () => {
+    const pod = await client.core.readNamespacedPod({ name: "ev-pressure", namespace: "default" });
+    return pod.status?.reason === "Evicted" ? pod : undefined;
+  }, "the pod to be Failed with reason Evicted");
+  assert.equal(failed.status?.phase, "Failed");
+  assert.equal(failed.status?.message, "The node was low on resource: memory. ");
+  const disruption = failed.status?.conditions?.find((c) => c.type === "DisruptionTarget");
+  assert.equal(disruption?.reason, "TerminationByKubelet");
 });

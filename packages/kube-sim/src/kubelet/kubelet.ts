@@ -117,6 +117,32 @@ export class Kubelet {
       ...(graceSeconds !== undefined ? { gracePeriodSeconds: graceSeconds } : {}) });
   }
 
+  /**
+   * Node-pressure eviction, as the kubelet's eviction manager does it: a Warning `Evicted` event,
+   * DisruptionTarget (TerminationByKubelet), the containers stopped at once, and the pod left
+   * Failed with reason Evicted. False when the pod does not run here.
+   */
+  evictForNodePressure(namespace: string, pod: string, resource = "memory"): boolean {
+    const worker = this.#workers.get(`${namespace}/${pod}`);
+    const object = this.#store.tryGet(PODS, namespace, pod);
+    if (worker === undefined || worker.done || object === undefined || object.metadata.uid !== worker.uid) return false;
+    const message = `The node was low on resource: ${resource}. `;
+    this.#events?.record({ component: "kubelet", host: podSpec(object).nodeName ?? "" }, object,
+      { type: "Warning", reason: "Evicted", message });
+    const now = formatRfc3339(Date.now());
+    this.#mutate(object, (current) => {
+      const status = (current.status ?? {}) as { conditions?: Record<string, unknown>[] };
+      status.conditions = [...(status.conditions ?? []).filter((c) => c.type !== "DisruptionTarget"), { type: "DisruptionTarget",
+        status: "True", lastProbeTime: null, lastTransitionTime: now, reason: "TerminationByKubelet", message }];
+      current.status = status;
+    });
+    worker.terminate(0);
+    void worker.finished.then(() => this.#mutate(object, (current) => {
+      current.status = { ...current.status as object, phase: "Failed", reason: "Evicted", message };
+    }));
+    return true;
+  }
+
   /** The Eviction API: DisruptionTarget condition, then a graceful delete. */
   evict(namespace: string, pod: string): void {
     this.#store.mutate(PODS, namespace, pod, (object) => {
