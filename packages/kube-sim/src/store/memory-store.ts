@@ -5,7 +5,8 @@ import { admissionFor } from "./admission.ts";
 import { EventLog, objectKey } from "./event-log.ts";
 import { coreFromEventsV1, eventsV1FromCore, isEventsV1 } from "./event-versions.ts";
 import { randomSuffix } from "./names.ts";
-import { alreadyExists, badRequest, conflict, invalid, namespaceNotFound, notFound, staleConflict, expired } from "./errors.ts";
+import { checkPreconditions, podGracePeriod } from "./deletion-rules.ts";
+import { alreadyExists, badRequest, invalid, namespaceNotFound, notFound, staleConflict, expired } from "./errors.ts";
 import { EVENTS, NAMESPACES, PODS, apiVersionOf, definitionOf, STORED_RESOURCES } from "./resources.ts";
 import type { ResourceDefinition } from "./resources.ts";
 import { fieldSelectorPredicate, labelSelectorPredicate } from "./selectors.ts";
@@ -22,8 +23,6 @@ export interface MemoryStoreOptions {
   onWatcherError?: (error: unknown) => void;
 }
 
-export { randomSuffix };
-
 export const ORPHAN_FINALIZER = "orphan";
 export const FOREGROUND_FINALIZER = "foregroundDeletion";
 
@@ -34,14 +33,6 @@ function rfc3339Seconds(date: Date): string {
 /** Everything but metadata.resourceVersion, for detecting no-op writes. */
 function contentOf(object: KubeObject): string {
   return JSON.stringify({ ...object, metadata: { ...object.metadata, resourceVersion: undefined } });
-}
-
-/** The grace a pod deletion gets: none for unscheduled or finished pods. */
-function podGracePeriod(pod: KubeObject, options: DeleteOptions): number {
-  const spec = (pod.spec ?? {}) as { nodeName?: string; terminationGracePeriodSeconds?: number };
-  const phase = (pod.status as { phase?: string } | undefined)?.phase;
-  if (!spec.nodeName || phase === "Succeeded" || phase === "Failed") return 0;
-  return Math.max(0, options.gracePeriodSeconds ?? spec.terminationGracePeriodSeconds ?? 30);
 }
 
 function specOf(object: KubeObject): string {
@@ -202,7 +193,7 @@ export class MemoryStore implements Store {
     if (isEventsV1(resource)) return eventsV1FromCore(this.delete(EVENTS, namespace, name, options));
     const def = definitionOf(resource);
     const existing = this.stored(def, namespace, name);
-    this.checkPreconditions(def, existing, options);
+    checkPreconditions(def, existing, options);
     const policy = options.propagationPolicy ?? def.defaultPropagation;
     const uid = existing.metadata.uid ?? "";
     if (def === NAMESPACES) this.deleteNamespaceContents(existing.metadata.name ?? "");
@@ -404,18 +395,6 @@ export class MemoryStore implements Store {
         if (object.metadata.namespace !== namespace || object.metadata.deletionTimestamp) continue;
         this.delete(resource, namespace, object.metadata.name ?? "", { propagationPolicy: "Background" });
       }
-    }
-  }
-
-  private checkPreconditions(def: ResourceDefinition, existing: KubeObject, options: DeleteOptions): void {
-    const { uid, resourceVersion } = options.preconditions ?? {};
-    const name = existing.metadata.name ?? "";
-    if (uid !== undefined && uid !== existing.metadata.uid) {
-      throw conflict(def, name, `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${existing.metadata.uid}`);
-    }
-    if (resourceVersion !== undefined && resourceVersion !== existing.metadata.resourceVersion) {
-      throw conflict(def, name, `Precondition failed: ResourceVersion in precondition: ${resourceVersion}, `
-        + `ResourceVersion in object meta: ${existing.metadata.resourceVersion}`);
     }
   }
 
