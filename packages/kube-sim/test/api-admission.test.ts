@@ -123,6 +123,15 @@ test("a Job: 1.27+ selector and template labels, template defaults without the p
   }
 });
 
+test("a Job template without restartPolicy is defaulted to Always, which a Job refuses", async () => {
+  const noPolicy = job("no-policy");
+  delete noPolicy.spec?.template.spec?.restartPolicy;
+  const refused = await statusOf(client.batch.createNamespacedJob({ namespace: "default", body: noPolicy }));
+  assert.equal(refused.code, 422);
+  assert.equal(refused.message, 'Job.batch "no-policy" is invalid: spec.template.spec.restartPolicy: '
+    + 'Unsupported value: "Always": supported values: "OnFailure", "Never"');
+});
+
 test("a Job's template, selector, completions and completionMode are immutable: 422 field is immutable", async () => {
   await client.batch.createNamespacedJob({ namespace: "default", body: job("frozen") });
   const template = await statusOf(client.batch.patchNamespacedJob({ name: "frozen", namespace: "default",

@@ -5,7 +5,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import type { V1Pod, V1PodSpec } from "@kubernetes/client-node";
-import { jobManifest, mainState, podOfJob, podPath, readLog, startClient, startWatch, stopClient, watchUntil } from "./support/client.ts";
+import { jobManifest, mainState, podOfJob, podPath, pollUntil, readLog, startClient, startWatch, stopClient, watchUntil } from "./support/client.ts";
 import type { Client } from "./support/client.ts";
 
 let client: Client;
@@ -36,6 +36,9 @@ function assertDeadline(pod: V1Pod, sentAtMs: number, answeredAtMs: number, grac
 test("DELETE: Terminating with the pod's grace, readable with its log until its process has gone", { timeout: 20_000 }, async () => {
   await runningPod("graceful", "trap 'echo got TERM; sleep 1; exit 0' TERM; echo up; while true; do sleep 0.1; done",
     { terminationGracePeriodSeconds: 7 });
+  // Running is reported at spawn; the first line arrives a moment later.
+  await pollUntil(async () => ((await readLog(client.kc, "default", "graceful", "main", {})).text.startsWith("up\n") ? true : undefined),
+    "the first log line of pod graceful");
   const gone = startWatch<V1Pod>(client.kc, podPath(), { fieldSelector: "metadata.name=graceful" },
     (seen) => seen.some((e) => e.type === "DELETED"), "pod graceful to be deleted", 10_000);
   await gone.connected;

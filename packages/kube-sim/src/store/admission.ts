@@ -74,7 +74,7 @@ export const JOB_ADMISSION: AdmissionHook = {
   },
   normalize(job) {
     const template = recordAt(specOf(job), "template");
-    defaultPodTemplateSpec(recordAt(template, "spec"), undefined);
+    defaultPodTemplateSpec(recordAt(template, "spec"));
   },
   validateUpdate: jobUpdateProblems,
   validate(job) {
@@ -99,7 +99,7 @@ export const POD_ADMISSION: AdmissionHook = {
     pod.status = { phase: "Pending", qosClass: qosClassOf(spec) };
   },
   normalize(pod) {
-    defaultPodTemplateSpec(specOf(pod), "Always");
+    defaultPodTemplateSpec(specOf(pod));
   },
   validateUpdate: podUpdateProblems,
   validate(pod) {

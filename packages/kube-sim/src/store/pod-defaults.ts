@@ -46,9 +46,12 @@ function defaultVolumes(spec: Spec): void {
   }
 }
 
-/** Scheme defaults: what pods and pod templates both get; `restartPolicy` stays as given in templates. */
-export function defaultPodTemplateSpec(spec: Spec, restartPolicy: "Always" | undefined): void {
-  if (restartPolicy) spec.restartPolicy ??= restartPolicy;
+/**
+ * Scheme defaults: what pods and pod templates both get. A template without restartPolicy gets
+ * Always too, which a Job then refuses (the real 422 names "Always").
+ */
+export function defaultPodTemplateSpec(spec: Spec): void {
+  spec.restartPolicy ??= "Always";
   spec.terminationGracePeriodSeconds ??= 30;
   spec.dnsPolicy ??= "ClusterFirst";
   spec.schedulerName ??= "default-scheduler";
@@ -115,7 +118,7 @@ export function qosClassOf(spec: Spec): "Guaranteed" | "Burstable" | "BestEffort
 
 /** Everything a pod gets on create, on top of the template defaults. */
 export function defaultPodOnCreate(spec: Spec): void {
-  defaultPodTemplateSpec(spec, "Always");
+  defaultPodTemplateSpec(spec);
   spec.enableServiceLinks ??= true;
   spec.priority ??= 0;
   spec.preemptionPolicy ??= "PreemptLowerPriority";
