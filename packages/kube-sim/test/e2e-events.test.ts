@@ -49,6 +49,9 @@ test("a Job that completes: job-controller, default-scheduler and kubelet events
   await runJob(jobManifest("ev-ok", "echo hi"));
   const pod = await podOfJob(client, "ev-ok");
   const podName = pod.metadata?.name ?? "";
+  assert.equal(pod.metadata?.annotations?.["batch.kubernetes.io/job-tracking"], undefined, "pods carry no job-tracking annotation");
+  assert.equal(pod.metadata?.labels?.["batch.kubernetes.io/job-name"], "ev-ok");
+  assert.equal(pod.metadata?.labels?.["job-name"], "ev-ok");
   const jobEvents = await eventsWith("Job", "ev-ok", ["SuccessfulCreate", "Completed"]);
   const created = byReason(jobEvents, "SuccessfulCreate");
   assert.equal(created.message, `Created pod: ${podName}`);
