@@ -1,7 +1,7 @@
 // The simulated node agent: schedules pods onto the configured nodes, runs each scheduled pod
-// with a PodWorker, and carries out pod deletion (SIGTERM, grace period, SIGKILL). It holds its
-// The API server keeps a deleted pod (with deletionTimestamp) for its grace period; the kubelet
-// deletes it for good, with grace 0, once its processes are gone, as a real kubelet does.
+// with a PodWorker, and carries out pod deletion (SIGTERM, grace period, SIGKILL). The API server
+// keeps a deleted pod (with deletionTimestamp) for its grace period; the kubelet deletes it for
+// good, with grace 0, once its processes are gone, as a real kubelet does.
 
 import { mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -53,7 +53,6 @@ export class PodWorker {
   #killAt = Infinity;
   #wake: (() => void) | undefined;
   #done = false;
-  #createdAtMs = performance.now();
   finished: Promise<void> = Promise.resolve();
 
   constructor(ctx: WorkerContext, pod: KubeObject) {
@@ -228,10 +227,11 @@ export class PodWorker {
     if (spec === undefined) return Promise.resolve({ exitCode: 128 });
     const namespace = this.#pod.metadata.namespace ?? "";
     const podName = this.#pod.metadata.name ?? "";
+    const pullStartedMs = performance.now(); // images are local: the "pull" is the lookup, next to nothing
     const output = this.#ctx.logs.start(namespace, podName, record.name);
     const startedAt = formatRfc3339(Date.now());
     record.containerID = `containerd://${randomBytes(32).toString("hex")}`;
-    this.#emit(record.name, (ref) => [...kubeletEvents.imageEvents(ref, performance.now() - this.#createdAtMs),
+    this.#emit(record.name, (ref) => [...kubeletEvents.imageEvents(ref, performance.now() - pullStartedMs),
       kubeletEvents.createdEvent(ref)]);
     return new Promise((resolve) => {
       const running = startContainerProcess(spec, output, (exit) => {
