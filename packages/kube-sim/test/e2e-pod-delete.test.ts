@@ -26,6 +26,12 @@ async function runningPod(name: string, script: string, spec: Partial<V1PodSpec>
   return events.at(-1)?.object as V1Pod;
 }
 
+/** Running is reported at spawn; "up" in the log says the script has set its trap. */
+async function saidUp(name: string): Promise<void> {
+  await pollUntil(async () => ((await readLog(client.kc, "default", name, "main", {})).text.startsWith("up\n") ? true : undefined),
+    `the first log line of pod ${name}`);
+}
+
 /** deletionTimestamp (whole seconds) lies `grace` seconds after the request, give or take the rounding. */
 function assertDeadline(pod: V1Pod, sentAtMs: number, answeredAtMs: number, grace: number): void {
   const at = pod.metadata?.deletionTimestamp?.getTime() ?? 0;
@@ -36,9 +42,7 @@ function assertDeadline(pod: V1Pod, sentAtMs: number, answeredAtMs: number, grac
 test("DELETE: Terminating with the pod's grace, readable with its log until its process has gone", { timeout: 20_000 }, async () => {
   await runningPod("graceful", "trap 'echo got TERM; sleep 1; exit 0' TERM; echo up; while true; do sleep 0.1; done",
     { terminationGracePeriodSeconds: 7 });
-  // Running is reported at spawn; the first line arrives a moment later.
-  await pollUntil(async () => ((await readLog(client.kc, "default", "graceful", "main", {})).text.startsWith("up\n") ? true : undefined),
-    "the first log line of pod graceful");
+  await saidUp("graceful");
   const gone = startWatch<V1Pod>(client.kc, podPath(), { fieldSelector: "metadata.name=graceful" },
     (seen) => seen.some((e) => e.type === "DELETED"), "pod graceful to be deleted", 10_000);
   await gone.connected;
@@ -60,6 +64,7 @@ test("DELETE: Terminating with the pod's grace, readable with its log until its 
 
 test("DELETE gracePeriodSeconds wins; a second, shorter delete cuts the grace (SIGKILL then)", { timeout: 20_000 }, async () => {
   await runningPod("stubborn", "trap '' TERM; echo up; while true; do sleep 0.1; done");
+  await saidUp("stubborn");
   const sentAt = Date.now();
   const first = await client.core.deleteNamespacedPod({ name: "stubborn", namespace: "default", gracePeriodSeconds: 40 });
   assert.equal(first.metadata?.deletionGracePeriodSeconds, 40);
