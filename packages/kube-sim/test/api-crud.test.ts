@@ -122,10 +122,11 @@ test("patch: merge, JSON (failed test → 422), strategic merges containers by n
     containers: [{ name: "a", image: "busybox", env: [{ name: "X", value: "1" }] }, { name: "b", image: "busybox" }] } } });
   assert.equal(pod.status?.phase, "Pending");
   const strategic = await core.patchNamespacedPod({ name: "smp", namespace: "agents",
-    body: { spec: { containers: [{ name: "b", image: "alpine", env: [{ name: "Y", value: "2" }] }] } } },
+    body: { spec: { containers: [{ name: "b", image: "alpine" }] } } },
   setHeaderOptions("Content-Type", PatchStrategy.StrategicMergePatch));
+  // Only the named item changes (a pod update may change images and little else).
   assert.deepEqual(strategic.spec?.containers.map((c) => [c.name, c.image, c.env?.map((e) => e.name)]),
-    [["a", "busybox", ["X"]], ["b", "alpine", ["Y"]]]);
+    [["a", "busybox", ["X"]], ["b", "alpine", undefined]]);
 });
 
 test("delete: Job default Orphan answers the Job; Background a Success Status; Foreground keeps the Job", async () => {

@@ -81,6 +81,26 @@ test("kubectl apply -f, get, wait --for=condition=complete, logs, describe, dele
   assert.doesNotMatch(await kubectl("get", "jobs", "-o", "name"), /hello/);
 });
 
+test("kubectl describe job and pod list their Events: job-controller, default-scheduler, kubelet", async () => {
+  await writeFile(path.join(dir, "described.yaml"), jobYaml("described", "echo described"));
+  await kubectl("apply", "-f", path.join(dir, "described.yaml"));
+  await kubectl("wait", "--for=condition=complete", "job/described", "--timeout=20s");
+  const job = await kubectl("describe", "job", "described");
+  assert.match(job, /^Events:\n\s+Type\s+Reason\s+Age\s+From\s+Message$/m);
+  assert.match(job, /^\s+Normal\s+SuccessfulCreate\s+\S+\s+job-controller\s+Created pod: described-[a-z0-9]{5}$/m);
+  assert.match(job, /^\s+Normal\s+Completed\s+\S+\s+job-controller\s+Job completed$/m);
+  const pod = await kubectl("describe", "pod", "-l", "batch.kubernetes.io/job-name=described");
+  assert.match(pod, /^\s+Normal\s+Scheduled\s+\S+\s+default-scheduler\s+Successfully assigned default\/described-[a-z0-9]{5} to sim-node-1$/m);
+  for (const line of [/Pulling\s+\S+\s+kubelet\s+Pulling image "busybox"/, /Created\s+\S+\s+kubelet\s+Created container main/,
+    /Started\s+\S+\s+kubelet\s+Started container main/]) assert.match(pod, line);
+  assert.match(pod, /^QoS Class:\s+BestEffort$/m);
+  assert.match(pod, /^Tolerations:\s+node\.kubernetes\.io\/not-ready:NoExecute op=Exists for 300s$/m);
+  const events = await kubectl("get", "events", "--field-selector", "involvedObject.name=described");
+  assert.match(events, /^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE$/m);
+  assert.match(events, /^\S+\s+Normal\s+SuccessfulCreate\s+job\/described\s+Created pod: described-[a-z0-9]{5}$/m);
+  await kubectl("delete", "job", "described", "--cascade=background");
+});
+
 test("kubectl create -f and logs -f follow a running container to its end", async () => {
   assert.match(await kubectl("create", "-f", path.join(dir, "slow.yaml")), /job\.batch\/slow created/);
   await kubectl("wait", "--for=jsonpath={.status.active}=1", "job/slow", "--timeout=20s");

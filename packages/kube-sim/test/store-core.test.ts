@@ -51,7 +51,7 @@ test("create assigns uid, resourceVersion, creationTimestamp, generation and Job
   assert.equal(spec.parallelism, 1);
   assert.equal(spec.completions, 1);
   assert.equal(spec.backoffLimit, 6);
-  assert.deepEqual(spec.selector, { matchLabels: { "controller-uid": uid } });
+  assert.deepEqual(spec.selector, { matchLabels: { "batch.kubernetes.io/controller-uid": uid } });
   assert.deepEqual((spec.template as { metadata: unknown }).metadata, { labels: {
     "controller-uid": uid, "job-name": "run-1", "batch.kubernetes.io/controller-uid": uid, "batch.kubernetes.io/job-name": "run-1" } });
   assert.deepEqual(created.status, {});

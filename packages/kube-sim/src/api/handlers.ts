@@ -1,7 +1,7 @@
 // Resource verbs over HTTP: get, list, create, update, patch, delete, deletecollection, the
 // status subresource, pod eviction and SelfSubjectAccessReview.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { badRequest, methodNotAllowed, StatusError, statusFailure } from "../store/errors.ts";
+import { badRequest, invalid, methodNotAllowed, StatusError, statusFailure } from "../store/errors.ts";
 import { apiVersionOf, PODS, SELF_SUBJECT_ACCESS_REVIEWS } from "../store/resources.ts";
 import type { ResourceDefinition } from "../store/resources.ts";
 import type { DeleteOptions, KubeObject, PropagationPolicy, Store } from "../store/types.ts";
@@ -124,7 +124,7 @@ export async function handlePatch(context: HandlerContext, call: ResourceCall): 
     throw new StatusError(statusFailure(415, "UnsupportedMediaType", `the body of the request was in an unknown format (${contentType ?? "none"}) `
       + "- accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json"));
   }
-  const patch = JSON.parse((await readBody(call.req)).toString("utf8") || "null") as unknown;
+  const patch = parsePatch(patchType, (await readBody(call.req)).toString("utf8"));
   const current = context.store.get(call.resource, call.info.namespace, call.info.name ?? "");
   const patched = asObject(applyPatch(patchType, current, patch) as Record<string, unknown>);
   patched.metadata.name = current.metadata.name;
@@ -133,7 +133,23 @@ export async function handlePatch(context: HandlerContext, call: ResourceCall): 
   sendJson(call.res, 200, maybeDry(context, call, () => context.store.update(call.resource, patched, options)));
 }
 
+/** A patch that is not JSON is the client's error: 400, worded as the real patch handlers word it. */
+function parsePatch(type: string, text: string): unknown {
+  try {
+    return JSON.parse(text || "null") as unknown;
+  } catch (error) {
+    throw badRequest(type === "merge" ? "Invalid JSON Patch" : (error as Error).message);
+  }
+}
+
 const POLICIES = new Set(["Orphan", "Background", "Foreground"]);
+
+/** 422 for a DeleteOptions the server rejects before looking the object up. */
+function invalidDeleteOptions(policy: unknown): StatusError {
+  const message = `Unsupported value: ${JSON.stringify(String(policy))}: supported values: "Foreground", "Background", "Orphan", "nil"`;
+  return new StatusError(statusFailure(422, "Invalid", `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: ${message}`,
+    { group: "meta.k8s.io", kind: "DeleteOptions", causes: [{ reason: "FieldValueNotSupported", message, field: "propagationPolicy" }] }));
+}
 
 async function deleteOptionsOf(call: ResourceCall): Promise<DeleteOptions> {
   const body = parseBody(call.req.headers["content-type"], await readBody(call.req)) as Record<string, unknown> | undefined;
@@ -141,7 +157,7 @@ async function deleteOptionsOf(call: ResourceCall): Promise<DeleteOptions> {
   const policy = body?.propagationPolicy ?? query.get("propagationPolicy")
     ?? (body?.orphanDependents === true || query.get("orphanDependents") === "true" ? "Orphan" : undefined);
   if (policy !== undefined && policy !== null && !POLICIES.has(String(policy))) {
-    throw badRequest(`propagationPolicy: Unsupported value: ${JSON.stringify(policy)}: supported values: "Foreground", "Background", "Orphan"`);
+    throw invalidDeleteOptions(policy);
   }
   const grace = body?.gracePeriodSeconds ?? queryInt(query, "gracePeriodSeconds");
   const preconditions = body?.preconditions as DeleteOptions["preconditions"] | undefined;
@@ -182,6 +198,8 @@ export async function handleDeleteCollection(context: HandlerContext, call: Reso
 async function handleEviction(context: HandlerContext, call: ResourceCall): Promise<void> {
   const body = await bodyObject(call);
   const { namespace, name = "" } = call.info;
+  const named = (body.metadata as { name?: unknown } | undefined)?.name;
+  if (named !== undefined && named !== name) throw badRequest("name in URL does not match name in Eviction object");
   context.store.mutate(PODS, namespace, name, (pod) => {
     const status = (pod.status ??= {}) as { conditions?: unknown[] };
     status.conditions = [...(status.conditions ?? []).filter((c) => (c as { type?: string }).type !== "DisruptionTarget"),
@@ -198,6 +216,10 @@ async function handleAccessReview(call: ResourceCall): Promise<void> {
   const review = await bodyObject(call);
   const spec = (review.spec ?? {}) as { resourceAttributes?: Record<string, string>; nonResourceAttributes?: unknown };
   const attributes = spec.resourceAttributes;
+  if (attributes === undefined && spec.nonResourceAttributes === undefined) {
+    throw invalid(SELF_SUBJECT_ACCESS_REVIEWS, "", [{ reason: "FieldValueRequired", field: "spec.resourceAttributes",
+      message: "Required value: exactly one of nonResourceAttributes or resourceAttributes must be specified" }]);
+  }
   const allowed = attributes === undefined ? true : allows(call.subject, {
     verb: attributes.verb ?? "", group: attributes.group ?? "", resource: attributes.resource ?? "",
     ...(attributes.subresource ? { subresource: attributes.subresource } : {}),

@@ -1,5 +1,6 @@
 // Server-side Table output (what `kubectl get` asks for): a few columns per resource type.
 import type { KubeObject, ResourceType } from "../store/types.ts";
+import { eventTable } from "./event-table.ts";
 
 interface Column { name: string; type: string; format?: string; description: string }
 type Cell = string | number;
@@ -77,6 +78,7 @@ const EXTRA_COLUMNS: Record<string, { columns: Column[]; cells: (o: KubeObject) 
 };
 
 export function toTable(resource: ResourceType, objects: KubeObject[], resourceVersion: string, now = Date.now()): unknown {
+  if (resource.resource === "events") return eventTable(objects, resourceVersion, now);
   const extra = EXTRA_COLUMNS[resource.group === "" || resource.group === "batch" ? resource.resource : ""];
   const columnDefinitions = [
     { name: "Name", type: "string", format: "name", description: "object name", priority: 0 },

@@ -2,12 +2,13 @@
 // reconcileJob, and apply its decision (status first, then finalizers, deletions, creations).
 // The condition-lag fault holds back any write that would add a terminal condition.
 
+import type { RecordEvent } from "../events/recorder.ts";
 import { isNotFound } from "../store/errors.ts";
 import { JOBS, PODS } from "../store/resources.ts";
 import type { KubeObject, Store, StoreEvent } from "../store/types.ts";
 import { JOB_TRACKING_FINALIZER, reconcileJob, type JobDecision } from "./job-reconcile.ts";
 import { podFromTemplate } from "./job-pods.ts";
-import { controllerUid, jobStatus } from "./kube-types.ts";
+import { controllerUid, findCondition, isJobFinished, jobStatus } from "./kube-types.ts";
 import { WorkQueue } from "./work-queue.ts";
 
 const TERMINAL_TYPES = ["SuccessCriteriaMet", "FailureTarget", "Complete", "Failed"];
@@ -18,9 +19,11 @@ export class JobController {
   #unsubscribe: (() => void)[] = [];
   #conditionLagMs = 0;
   #lagStartedAt = new Map<string, number>(); // job uid -> when a terminal condition was first due
+  #event: RecordEvent;
 
-  constructor(store: Store) {
+  constructor(store: Store, recordEvent: RecordEvent = () => {}) {
     this.#store = store;
+    this.#event = recordEvent;
     this.#queue = new WorkQueue((key) => this.#sync(key));
   }
 
@@ -91,14 +94,31 @@ export class JobController {
   #apply(job: KubeObject, decision: JobDecision): void {
     const namespace = job.metadata.namespace;
     const name = job.metadata.name ?? "";
+    let written = job;
     if (decision.statusChanged) {
-      this.#store.mutate(JOBS, namespace, name, (object) => { object.status = decision.status; });
+      written = this.#store.mutate(JOBS, namespace, name, (object) => { object.status = decision.status; });
+      this.#recordFinished(job, written);
     }
     for (const pod of decision.removeFinalizers) this.#removeTrackingFinalizer(namespace, pod);
     for (const pod of decision.deletePods) {
-      ignoreNotFound(() => this.#store.delete(PODS, namespace, pod, { propagationPolicy: "Background" }));
+      ignoreNotFound(() => {
+        this.#store.delete(PODS, namespace, pod, { propagationPolicy: "Background" });
+        this.#event(written, { type: "Normal", reason: "SuccessfulDelete", message: `Deleted pod: ${pod}` });
+      });
     }
-    for (let i = 0; i < decision.createPods; i++) this.#store.create(PODS, podFromTemplate(job));
+    for (let i = 0; i < decision.createPods; i++) {
+      const pod = this.#store.create(PODS, podFromTemplate(job));
+      this.#event(written, { type: "Normal", reason: "SuccessfulCreate", message: `Created pod: ${pod.metadata.name ?? ""}` });
+    }
+  }
+
+  /** The events a real Job controller records when it adds Complete or Failed. */
+  #recordFinished(before: KubeObject, after: KubeObject): void {
+    if (isJobFinished(before) || !isJobFinished(after)) return;
+    const failed = findCondition(jobStatus(after).conditions, "Failed");
+    if (failed?.status === "True") {
+      this.#event(after, { type: "Warning", reason: failed.reason ?? "Failed", message: failed.message ?? "" });
+    } else this.#event(after, { type: "Normal", reason: "Completed", message: "Job completed" });
   }
 
   #removeTrackingFinalizer(namespace: string | undefined, pod: string): void {

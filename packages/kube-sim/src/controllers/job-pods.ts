@@ -25,7 +25,7 @@ export function podFromTemplate(job: KubeObject): KubeObject {
         "controller-uid": uid,
         "job-name": name,
       },
-      annotations: { ...template.metadata?.annotations, "batch.kubernetes.io/job-tracking": "" },
+      ...(template.metadata?.annotations ? { annotations: { ...template.metadata.annotations } } : {}),
       ownerReferences: [{ apiVersion: "batch/v1", kind: "Job", name, uid, controller: true, blockOwnerDeletion: true }],
       finalizers: [JOB_TRACKING_FINALIZER],
     },

@@ -1,13 +1,14 @@
 // The simulated node agent: schedules pods onto the configured nodes, runs each scheduled pod
-// with a PodWorker, and carries out pod deletion (SIGTERM, grace period, SIGKILL). It holds its
-// own finalizer on every pod it runs, so a deleted pod stays visible (with deletionTimestamp)
-// until its processes are gone, as with a real kubelet.
+// with a PodWorker, and carries out pod deletion (SIGTERM, grace period, SIGKILL). The API server
+// keeps a deleted pod (with deletionTimestamp) for its grace period; the kubelet deletes it for
+// good, with grace 0, once its processes are gone, as a real kubelet does.
 
 import { mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
-import { isNotFound } from "../store/errors.ts";
+import { isNotFound, isStatusError } from "../store/errors.ts";
+import type { EventRecorder, RecordEvent } from "../events/recorder.ts";
 import { PODS } from "../store/resources.ts";
 import type { KubeObject, Store } from "../store/types.ts";
 import { isPodTerminal } from "../controllers/kube-types.ts";
@@ -20,8 +21,6 @@ import { unschedulableStatus } from "./pod-status.ts";
 import { PodWorker, type ContainerExitRecord, type WorkerContext } from "./pod-worker.ts";
 import { probeIsolation, type Isolation } from "./process.ts";
 import { schedule, type SimNode } from "./scheduler.ts";
-
-export const KUBELET_FINALIZER = "kube-sim.io/kubelet";
 
 export interface KubeletOptions {
   nodes?: SimNode[];
@@ -47,9 +46,15 @@ export class Kubelet {
   #unsubscribe: (() => void) | undefined;
   #exitListeners: ((record: ContainerExitRecord) => void)[] = [];
   readonly logs: LogStore;
+  #events: EventRecorder | undefined;
+  #schedulerEvent: RecordEvent;
 
-  constructor(store: Store, logs: LogStore, options: KubeletOptions = {}) {
+  constructor(store: Store, logs: LogStore, options: KubeletOptions = {}, events?: EventRecorder) {
     this.#store = store;
+    this.#events = events;
+    // The scheduler reports through events.k8s.io: eventTime, action, reportingInstance, no source.
+    this.#schedulerEvent = events?.recorderFor({ component: "default-scheduler", api: "events.k8s.io",
+      instance: "default-scheduler-kube-sim" }) ?? (() => {});
     this.logs = logs;
     this.#options = options;
     this.#nodes = options.nodes ?? [{ name: "sim-node-1", labels: { "kubernetes.io/hostname": "sim-node-1", "kubernetes.io/os": "linux" } }];
@@ -77,6 +82,7 @@ export class Kubelet {
         configRetryMs: options.configRetryMs ?? 1000, restartBackoffMs: options.restartBackoffMs ?? 1000 },
       onContainerExit: (record) => { for (const listener of this.#exitListeners) listener(record); },
       release: (pod) => this.#release(pod),
+      recordEvent: (pod, event) => this.#events?.record({ component: "kubelet", host: podSpec(pod).nodeName ?? "" }, pod, event),
     };
     this.#unsubscribe = this.#store.watch(PODS, undefined, this.#store.currentResourceVersion(),
       (event) => this.#queue.add(`${event.object.metadata.namespace ?? ""}/${event.object.metadata.name ?? ""}`));
@@ -109,6 +115,32 @@ export class Kubelet {
     if (graceSeconds !== undefined) this.#graceOverrides.set(object.metadata.uid ?? "", graceSeconds);
     this.#store.delete(PODS, namespace, pod, { propagationPolicy: "Background",
       ...(graceSeconds !== undefined ? { gracePeriodSeconds: graceSeconds } : {}) });
+  }
+
+  /**
+   * Node-pressure eviction, as the kubelet's eviction manager does it: a Warning `Evicted` event,
+   * DisruptionTarget (TerminationByKubelet), the containers stopped at once, and the pod left
+   * Failed with reason Evicted. False when the pod does not run here.
+   */
+  evictForNodePressure(namespace: string, pod: string, resource = "memory"): boolean {
+    const worker = this.#workers.get(`${namespace}/${pod}`);
+    const object = this.#store.tryGet(PODS, namespace, pod);
+    if (worker === undefined || worker.done || object === undefined || object.metadata.uid !== worker.uid) return false;
+    const message = `The node was low on resource: ${resource}. `;
+    this.#events?.record({ component: "kubelet", host: podSpec(object).nodeName ?? "" }, object,
+      { type: "Warning", reason: "Evicted", message });
+    const now = formatRfc3339(Date.now());
+    this.#mutate(object, (current) => {
+      const status = (current.status ?? {}) as { conditions?: Record<string, unknown>[] };
+      status.conditions = [...(status.conditions ?? []).filter((c) => c.type !== "DisruptionTarget"), { type: "DisruptionTarget",
+        status: "True", lastProbeTime: null, lastTransitionTime: now, reason: "TerminationByKubelet", message }];
+      current.status = status;
+    });
+    worker.terminate(0);
+    void worker.finished.then(() => this.#mutate(object, (current) => {
+      current.status = { ...current.status as object, phase: "Failed", reason: "Evicted", message };
+    }));
+    return true;
   }
 
   /** The Eviction API: DisruptionTarget condition, then a graceful delete. */
@@ -157,26 +189,32 @@ export class Kubelet {
         return;
       }
       (object.spec as Record<string, unknown>).nodeName = result.node;
-      object.metadata.finalizers = [...(object.metadata.finalizers ?? []), KUBELET_FINALIZER];
-      object.status = { phase: "Pending", conditions: [{ type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: now }] };
+      object.status = { ...object.status as object, phase: "Pending", conditions: [{ type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: now }] };
     });
+    const after = this.#store.tryGet(PODS, pod.metadata.namespace, pod.metadata.name ?? "");
+    if (after === undefined || after.metadata.uid !== pod.metadata.uid || after.metadata.resourceVersion === pod.metadata.resourceVersion) return;
+    if ("unschedulable" in result) {
+      this.#schedulerEvent(after, { type: "Warning", reason: "FailedScheduling", action: "Scheduling", message: result.unschedulable });
+    } else {
+      this.#schedulerEvent(after, { type: "Normal", reason: "Scheduled", action: "Binding",
+        message: `Successfully assigned ${pod.metadata.namespace ?? ""}/${pod.metadata.name ?? ""} to ${result.node}` });
+    }
   }
 
   #onDeleting(pod: KubeObject, worker: PodWorker | undefined): void {
     if (worker === undefined || worker.done) return this.#release(pod);
     const uid = pod.metadata.uid ?? "";
-    const asked = this.#graceOverrides.get(uid) ?? pod.metadata.deletionGracePeriodSeconds;
-    // The store records 0 when the client named no grace period: fall back to the pod's own.
-    const grace = this.#graceOverrides.has(uid) || (asked ?? 0) > 0 ? (asked ?? 0) : (podSpec(pod).terminationGracePeriodSeconds ?? 30);
-    worker.terminate(grace);
+    worker.terminate(this.#graceOverrides.get(uid) ?? pod.metadata.deletionGracePeriodSeconds ?? 30);
   }
 
-  /** The pod's processes are gone: drop the kubelet's finalizer (a pending deletion completes). */
+  /** The pod's processes are gone: a pod being deleted is now deleted for good (grace 0). */
   #release(pod: KubeObject): void {
     this.#graceOverrides.delete(pod.metadata.uid ?? "");
-    this.#mutate(pod, (object) => {
-      object.metadata.finalizers = (object.metadata.finalizers ?? []).filter((f) => f !== KUBELET_FINALIZER);
-    });
+    const current = this.#store.tryGet(PODS, pod.metadata.namespace, pod.metadata.name ?? "");
+    if (current !== undefined && current.metadata.uid === pod.metadata.uid && current.metadata.deletionTimestamp !== undefined) {
+      ignoreGone(() => this.#store.delete(PODS, pod.metadata.namespace, pod.metadata.name ?? "",
+        { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid ?? "" } }));
+    }
     const key = `${pod.metadata.namespace ?? ""}/${pod.metadata.name ?? ""}`;
     const worker = this.#workers.get(key);
     if (worker !== undefined && worker.uid === pod.metadata.uid && worker.done) {
@@ -193,5 +231,13 @@ export class Kubelet {
     } catch (error) {
       if (!isNotFound(error)) throw error;
     }
+  }
+}
+
+function ignoreGone(action: () => unknown): void {
+  try {
+    action();
+  } catch (error) {
+    if (!isNotFound(error) && !(isStatusError(error) && error.code === 409)) throw error;
   }
 }

@@ -11,6 +11,8 @@ import { CreateContainerError, EnvConfigError, podSpec, processSpec, type Contai
 import type { EnvLookups } from "./env.ts";
 import { resolveImage, type ImageRuntime } from "./images.ts";
 import type { LogStore } from "./log-store.ts";
+import type { EventInput } from "../events/recorder.ts";
+import * as kubeletEvents from "./kubelet-events.ts";
 import { buildPodStatus, finalPhase, type ContainerRecord, type PodRecord } from "./pod-status.ts";
 import { startContainerProcess, type ContainerExit, type Isolation, type RunningProcess } from "./process.ts";
 import { materialiseVolumes } from "./volumes.ts";
@@ -31,8 +33,10 @@ export interface WorkerContext {
   hostPath: string;
   timing: { terminatedStateDelayMs: number; imagePullBackOffMs: number; configRetryMs: number; restartBackoffMs: number };
   onContainerExit(record: ContainerExitRecord): void;
-  /** Called when no process of the pod runs any more and none will: drop the kubelet finalizer. */
+  /** Called when no process of the pod runs any more and none will: a deleted pod goes for good. */
   release(pod: KubeObject): void;
+  /** Records an Event about the pod (the kubelet of its node as the source). */
+  recordEvent(pod: KubeObject, event: EventInput): void;
 }
 
 let nextPodIp = 2;
@@ -46,6 +50,7 @@ export class PodWorker {
   #oomKilled = new Set<string>();
   #terminating = false;
   #killTimer: NodeJS.Timeout | undefined;
+  #killAt = Infinity;
   #wake: (() => void) | undefined;
   #done = false;
   finished: Promise<void> = Promise.resolve();
@@ -83,11 +88,23 @@ export class PodWorker {
 
   /** Graceful stop: SIGTERM now, SIGKILL after the grace period. */
   terminate(graceSeconds: number): void {
-    if (this.#terminating) return;
+    const killAt = Date.now() + graceSeconds * 1000;
+    if (this.#terminating) {
+      // A second delete may shorten the grace period, never lengthen it.
+      if (this.#killTimer !== undefined && killAt < this.#killAt) this.#scheduleKill(killAt);
+      return;
+    }
     this.#terminating = true;
     this.#wake?.();
+    for (const name of this.#processes.keys()) this.#emit(name, (ref) => [kubeletEvents.killingEvent(ref)]);
     for (const running of this.#processes.values()) running.signalMain("SIGTERM");
-    this.#killTimer = setTimeout(() => this.kill(), graceSeconds * 1000);
+    this.#scheduleKill(killAt);
+  }
+
+  #scheduleKill(killAt: number): void {
+    clearTimeout(this.#killTimer);
+    this.#killAt = killAt;
+    this.#killTimer = setTimeout(() => this.kill(), Math.max(0, killAt - Date.now()));
   }
 
   /** Immediate stop (force delete, simulator shutdown). */
@@ -157,10 +174,12 @@ export class PodWorker {
         + `kube-sim has no runtime for this image; map it in the kubelet's images option` } };
     }
     this.#write();
+    for (const r of records) this.#emit(r.name, (ref) => kubeletEvents.pullFailedEvents(ref, "kube-sim has no runtime for this image"));
     await this.#sleep(this.#ctx.timing.imagePullBackOffMs, true);
     if (this.#terminating) return;
     for (const r of records) r.state = { waiting: { reason: "ImagePullBackOff", message: `Back-off pulling image "${r.image}"` } };
     this.#write();
+    for (const r of records) this.#emit(r.name, (ref) => kubeletEvents.pullBackOffEvents(ref));
   }
 
   /** Volumes and every container's process spec; retries config errors until deleted. */
@@ -198,6 +217,7 @@ export class PodWorker {
       record.restartCount++;
       record.state = { waiting: { reason: "CrashLoopBackOff", message: `back-off restarting failed container ${record.name}` } };
       this.#write();
+      this.#emit(record.name, (ref) => [kubeletEvents.restartBackOffEvent(ref)]);
       await this.#sleep(this.#ctx.timing.restartBackoffMs, true);
       if (this.#terminating) return;
     }
@@ -207,9 +227,12 @@ export class PodWorker {
     if (spec === undefined) return Promise.resolve({ exitCode: 128 });
     const namespace = this.#pod.metadata.namespace ?? "";
     const podName = this.#pod.metadata.name ?? "";
+    const pullStartedMs = performance.now(); // images are local: the "pull" is the lookup, next to nothing
     const output = this.#ctx.logs.start(namespace, podName, record.name);
     const startedAt = formatRfc3339(Date.now());
     record.containerID = `containerd://${randomBytes(32).toString("hex")}`;
+    this.#emit(record.name, (ref) => [...kubeletEvents.imageEvents(ref, performance.now() - pullStartedMs),
+      kubeletEvents.createdEvent(ref)]);
     return new Promise((resolve) => {
       const running = startContainerProcess(spec, output, (exit) => {
         this.#processes.delete(record.name);
@@ -225,7 +248,15 @@ export class PodWorker {
       if (this.#terminating) running.signalMain("SIGTERM");
       record.state = { running: { startedAt } };
       this.#write();
+      this.#emit(record.name, (ref) => [kubeletEvents.startedEvent(ref)]);
     });
+  }
+
+  /** Records the events `make` gives for one container, about the pod as it is now. */
+  #emit(container: string, make: (ref: { pod: KubeObject; container: string; image: string }) => EventInput[]): void {
+    const pod = this.#current();
+    const image = [...this.#record.init, ...this.#record.main].find((r) => r.name === container)?.image ?? "";
+    for (const event of make({ pod, container, image })) this.#ctx.recordEvent(pod, event);
   }
 
   #current(): KubeObject {

@@ -11,6 +11,8 @@ export interface RuntimeFaults {
   oomKill(namespace: string, pod: string, container?: string): boolean;
   /** Eviction API: condition DisruptionTarget (EvictionByEvictionAPI), then a graceful delete. */
   evict(namespace: string, pod: string): void;
+  /** Node-pressure eviction by the kubelet: Evicted event, containers stopped, pod Failed with reason Evicted. */
+  evictForNodePressure(namespace: string, pod: string, resource?: string): boolean;
   /** Delete a pod; `graceSeconds` overrides the pod's terminationGracePeriodSeconds. */
   deletePod(namespace: string, pod: string, graceSeconds?: number): void;
   deleteJob(namespace: string, job: string, policy?: PropagationPolicy): void;
@@ -26,6 +28,7 @@ export function runtimeFaults(store: Store, kubelet: Kubelet, jobs: JobControlle
   return {
     oomKill: (namespace, pod, container) => kubelet.oomKill(namespace, pod, container),
     evict: (namespace, pod) => kubelet.evict(namespace, pod),
+    evictForNodePressure: (namespace, pod, resource) => kubelet.evictForNodePressure(namespace, pod, resource),
     deletePod: (namespace, pod, graceSeconds) => kubelet.deletePod(namespace, pod, graceSeconds),
     deleteJob: (namespace, job, policy = "Background") => {
       store.delete(JOBS, namespace, job, { propagationPolicy: policy });

@@ -3,6 +3,7 @@
 
 import { GarbageCollector } from "../controllers/garbage-collector.ts";
 import { JobController } from "../controllers/job-controller.ts";
+import { EventRecorder } from "../events/recorder.ts";
 import { TtlController } from "../controllers/ttl-controller.ts";
 import { Kubelet, type KubeletOptions } from "../kubelet/kubelet.ts";
 import { LogStore } from "../kubelet/log-store.ts";
@@ -15,6 +16,8 @@ import { InvariantMonitor } from "./invariants.ts";
 export interface RuntimeOptions extends KubeletOptions {
   /** Initial condition lag for the Job controller (ms). */
   conditionLagMs?: number;
+  /** How long Events live (the API server's --event-ttl; default 1 h). */
+  eventTtlMs?: number;
 }
 
 export interface Runtime {
@@ -23,6 +26,8 @@ export interface Runtime {
   groundTruth: GroundTruth;
   invariants: InvariantMonitor;
   kubelet: Kubelet;
+  /** Records Events for the controllers and the kubelet; expires them after the TTL. */
+  events: EventRecorder;
   /** Kills every child process, clears every timer, ends every subscription. */
   stop(): Promise<void>;
 }
@@ -31,24 +36,27 @@ export function startRuntime(store: Store, options: RuntimeOptions = {}): Runtim
   const logs = new LogStore();
   const invariants = new InvariantMonitor(store);
   const groundTruth = new GroundTruth(store, logs);
-  const jobs = new JobController(store);
+  const events = new EventRecorder(store, { ...(options.eventTtlMs !== undefined ? { ttlMs: options.eventTtlMs } : {}) });
+  const jobs = new JobController(store, events.recorderFor({ component: "job-controller" }));
   const ttl = new TtlController(store);
   const gc = new GarbageCollector(store);
-  const kubelet = new Kubelet(store, logs, options);
+  const kubelet = new Kubelet(store, logs, options, events);
   kubelet.onContainerExit((record) => groundTruth.recordExit(record));
   if (options.conditionLagMs !== undefined) jobs.setConditionLag(options.conditionLagMs);
   invariants.start();
+  events.start();
   jobs.start();
   ttl.start();
   gc.start();
   kubelet.start();
   let stopping: Promise<void> | undefined;
   return {
-    logSource: logs, groundTruth, invariants, kubelet,
+    logSource: logs, groundTruth, invariants, kubelet, events,
     faults: runtimeFaults(store, kubelet, jobs),
     stop() {
       stopping ??= (async () => {
         jobs.stop();
+        events.stop();
         ttl.stop();
         gc.stop();
         invariants.stop();

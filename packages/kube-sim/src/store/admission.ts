@@ -2,6 +2,8 @@
 // real API server's registry strategies do it. The Job defaults live here and only here.
 import type { FieldCause } from "./errors.ts";
 import type { KubeObject } from "./types.ts";
+import { configDataUpdateProblems, jobUpdateProblems, podUpdateProblems } from "./immutability.ts";
+import { defaultPodOnCreate, defaultPodTemplateSpec, qosClassOf } from "./pod-defaults.ts";
 import { validateLabels, validateMetadata, validateSecretData } from "./validation.ts";
 
 export interface AdmissionHook {
@@ -11,6 +13,8 @@ export interface AdmissionHook {
   normalize?(object: KubeObject): void;
   /** Problems with the object as it would be stored. */
   validate(object: KubeObject): FieldCause[];
+  /** Problems with an API update (PUT/PATCH) of `existing` into `next`: immutable fields. */
+  validateUpdate?(next: KubeObject, existing: KubeObject): FieldCause[];
 }
 
 type Spec = Record<string, unknown>;
@@ -49,13 +53,6 @@ function validateContainers(podSpec: Spec | undefined, field: string): FieldCaus
   return causes;
 }
 
-function defaultPodSpec(spec: Spec): void {
-  spec.restartPolicy ??= "Always";
-  spec.terminationGracePeriodSeconds ??= 30;
-  spec.dnsPolicy ??= "ClusterFirst";
-  spec.schedulerName ??= "default-scheduler";
-}
-
 export const JOB_ADMISSION: AdmissionHook = {
   prepareCreate(job) {
     const uid = job.metadata.uid ?? "";
@@ -66,16 +63,20 @@ export const JOB_ADMISSION: AdmissionHook = {
     spec.completionMode ??= "NonIndexed";
     spec.suspend ??= false;
     spec.podReplacementPolicy ??= "TerminatingOrFailed";
-    if (spec.manualSelector !== true) spec.selector = { matchLabels: { "controller-uid": uid } };
+    if (spec.manualSelector !== true) spec.selector = { matchLabels: { "batch.kubernetes.io/controller-uid": uid } };
     const template = recordAt(spec, "template");
     const labels = recordAt(recordAt(template, "metadata"), "labels");
     Object.assign(labels, {
       "controller-uid": uid, "job-name": job.metadata.name ?? "",
       "batch.kubernetes.io/controller-uid": uid, "batch.kubernetes.io/job-name": job.metadata.name ?? "",
     });
-    defaultPodSpec(recordAt(template, "spec"));
     job.status = {};
   },
+  normalize(job) {
+    const template = recordAt(specOf(job), "template");
+    defaultPodTemplateSpec(recordAt(template, "spec"));
+  },
+  validateUpdate: jobUpdateProblems,
   validate(job) {
     // The name becomes the job-name label value, so it is held to 63 characters.
     const causes = validateMetadata(job, "subdomain", 63);
@@ -93,9 +94,14 @@ export const JOB_ADMISSION: AdmissionHook = {
 
 export const POD_ADMISSION: AdmissionHook = {
   prepareCreate(pod) {
-    defaultPodSpec(specOf(pod));
-    pod.status = { phase: "Pending" };
+    const spec = specOf(pod);
+    defaultPodOnCreate(spec);
+    pod.status = { phase: "Pending", qosClass: qosClassOf(spec) };
   },
+  normalize(pod) {
+    defaultPodTemplateSpec(specOf(pod));
+  },
+  validateUpdate: podUpdateProblems,
   validate(pod) {
     return [...validateMetadata(pod, "subdomain"), ...validateContainers(pod.spec as Spec | undefined, "spec")];
   },
@@ -116,8 +122,16 @@ export const SECRET_ADMISSION: AdmissionHook = {
     secret.type ??= "Opaque";
   },
   normalize: toBase64Data,
+  validateUpdate: configDataUpdateProblems,
   validate(secret) {
     return [...validateMetadata(secret, "subdomain"), ...validateSecretData(secret.data as Record<string, unknown> | undefined)];
+  },
+};
+
+export const CONFIGMAP_ADMISSION: AdmissionHook = {
+  validateUpdate: configDataUpdateProblems,
+  validate(configMap) {
+    return validateMetadata(configMap, "subdomain");
   },
 };
 
@@ -152,6 +166,7 @@ const HOOKS: Record<string, AdmissionHook> = {
   "batch/jobs": JOB_ADMISSION,
   "/pods": POD_ADMISSION,
   "/secrets": SECRET_ADMISSION,
+  "/configmaps": CONFIGMAP_ADMISSION,
   "/namespaces": NAMESPACE_ADMISSION,
   "/persistentvolumeclaims": PVC_ADMISSION,
 };

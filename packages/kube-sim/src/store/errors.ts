@@ -79,7 +79,7 @@ export function invalid(resource: ResourceType, name: string, causes: FieldCause
   const parts = causes.map((cause) => `${cause.field}: ${cause.message}`);
   const joined = parts.length === 1 ? (parts[0] ?? "") : `[${parts.join(", ")}]`;
   return new StatusError(statusFailure(422, "Invalid", `${kindGroup} "${name}" is invalid: ${joined}`,
-    { name, ...(resource.group ? { group: resource.group } : {}), kind: resource.kind, causes }));
+    { ...(name ? { name } : {}), ...(resource.group ? { group: resource.group } : {}), kind: resource.kind, causes }));
 }
 
 export function badRequest(message: string): StatusError {

@@ -1,6 +1,7 @@
 // The store's public surface: the contract types, the in-memory implementation and its helpers.
 export type * from "./types.ts";
-export { MemoryStore, randomSuffix, ORPHAN_FINALIZER, FOREGROUND_FINALIZER } from "./memory-store.ts";
+export { MemoryStore, ORPHAN_FINALIZER, FOREGROUND_FINALIZER } from "./memory-store.ts";
+export { randomSuffix } from "./names.ts";
 export { DEFAULT_HISTORY_LIMIT, DEFAULT_HISTORY_MAX_AGE_MS } from "./event-log.ts";
 export type { MemoryStoreOptions } from "./memory-store.ts";
 export {

@@ -1,13 +1,16 @@
 // The in-memory object store: one global resourceVersion, optimistic concurrency, finalizers and
 // deletion propagation, and a change log that watches replay from.
-import { randomInt, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { admissionFor } from "./admission.ts";
 import { DEFAULT_HISTORY_LIMIT, DEFAULT_HISTORY_MAX_AGE_MS, EventLog, objectKey } from "./event-log.ts";
+import { coreFromEventsV1, eventsV1FromCore, isEventsV1 } from "./event-versions.ts";
+import { randomSuffix } from "./names.ts";
+import { checkPreconditions, podGracePeriod } from "./deletion-rules.ts";
 import {
   alreadyExists, badRequest, conflict, invalid, namespaceNotFound, notFound, staleConflict, expired, resourceExpired, LIST_TOO_OLD,
 } from "./errors.ts";
 import { omitEmpty } from "./omitempty.ts";
-import { NAMESPACES, apiVersionOf, definitionOf, STORED_RESOURCES } from "./resources.ts";
+import { EVENTS, NAMESPACES, PODS, apiVersionOf, definitionOf, STORED_RESOURCES } from "./resources.ts";
 import type { ResourceDefinition } from "./resources.ts";
 import { fieldSelectorPredicate, labelSelectorPredicate } from "./selectors.ts";
 import type {
@@ -25,17 +28,8 @@ export interface MemoryStoreOptions {
   onWatcherError?: (error: unknown) => void;
 }
 
-/** The alphabet the real API server draws generateName suffixes from (no vowels, no look-alikes). */
-const NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
-
 export const ORPHAN_FINALIZER = "orphan";
 export const FOREGROUND_FINALIZER = "foregroundDeletion";
-
-export function randomSuffix(length = 5): string {
-  let suffix = "";
-  for (let i = 0; i < length; i++) suffix += NAME_ALPHABET[randomInt(NAME_ALPHABET.length)];
-  return suffix;
-}
 
 function rfc3339Seconds(date: Date): string {
   return date.toISOString().replace(/\.\d+Z$/, "Z");
@@ -95,6 +89,7 @@ export class MemoryStore implements Store {
   }
 
   create(resource: ResourceType, input: KubeObject): KubeObject {
+    if (isEventsV1(resource)) return eventsV1FromCore(this.create(EVENTS, coreFromEventsV1(input)));
     const def = definitionOf(resource);
     const object = structuredClone(input);
     object.apiVersion = apiVersionOf(def);
@@ -134,6 +129,7 @@ export class MemoryStore implements Store {
   tryGet(resource: ResourceType, namespace: string | undefined, name: string): KubeObject | undefined {
     const def = definitionOf(resource);
     const found = this.table(def).get(this.key(def.namespaced ? namespace : undefined, name));
+    if (found && isEventsV1(def)) return eventsV1FromCore(found);
     return found ? structuredClone(found) : undefined;
   }
 
@@ -150,8 +146,9 @@ export class MemoryStore implements Store {
     let more = false;
     for (const key of keys) {
       if (token && key <= token.after) continue;
-      const object = table.get(key);
-      if (!object || (def.namespaced && namespace !== undefined && object.metadata.namespace !== namespace)) continue;
+      const stored = table.get(key);
+      if (!stored || (def.namespaced && namespace !== undefined && stored.metadata.namespace !== namespace)) continue;
+      const object = isEventsV1(def) ? eventsV1FromCore(stored) : stored;
       if (!labelMatch(object) || !fieldMatch(object)) continue;
       if (options.limit !== undefined && options.limit > 0 && items.length >= options.limit) { more = true; break; }
       items.push(structuredClone(object));
@@ -176,6 +173,7 @@ export class MemoryStore implements Store {
   }
 
   update(resource: ResourceType, input: KubeObject, options: { subresource?: "status" } = {}): KubeObject {
+    if (isEventsV1(resource)) return eventsV1FromCore(this.update(EVENTS, coreFromEventsV1(input), options));
     const def = definitionOf(resource);
     const name = input.metadata?.name ?? "";
     const existing = this.stored(def, def.namespaced ? input.metadata?.namespace : undefined, name);
@@ -194,12 +192,21 @@ export class MemoryStore implements Store {
         if (existing.status === undefined) delete next.status;
         else next.status = structuredClone(existing.status);
       }
+      this.checkUpdate(def, next, existing);
     }
     return this.write(def, existing, next);
   }
 
   mutate(resource: ResourceType, namespace: string | undefined, name: string,
     change: (object: KubeObject) => void): KubeObject {
+    if (isEventsV1(resource)) {
+      return eventsV1FromCore(this.mutate(EVENTS, namespace, name, (core) => {
+        const view = eventsV1FromCore(core);
+        change(view);
+        for (const key of Object.keys(core)) delete core[key];
+        Object.assign(core, coreFromEventsV1(view));
+      }));
+    }
     const def = definitionOf(resource);
     const existing = this.stored(def, namespace, name);
     const next = structuredClone(existing);
@@ -208,34 +215,43 @@ export class MemoryStore implements Store {
   }
 
   delete(resource: ResourceType, namespace: string | undefined, name: string, options: DeleteOptions = {}): KubeObject {
+    if (isEventsV1(resource)) return eventsV1FromCore(this.delete(EVENTS, namespace, name, options));
     const def = definitionOf(resource);
     const existing = this.stored(def, namespace, name);
-    this.checkPreconditions(def, existing, options);
+    checkPreconditions(def, existing, options);
     const policy = options.propagationPolicy ?? def.defaultPropagation;
     const uid = existing.metadata.uid ?? "";
     if (def === NAMESPACES) this.deleteNamespaceContents(existing.metadata.name ?? "");
+    if (def === PODS) {
+      const graceful = this.deletePodGracefully(def, existing, options);
+      if (graceful) return graceful;
+    }
     if (existing.metadata.deletionTimestamp) {
       const finalizers = existing.metadata.finalizers ?? [];
       if (policy !== "Foreground" || finalizers.includes(FOREGROUND_FINALIZER)) return structuredClone(existing);
-      return this.markDeleting(def, existing, [...finalizers, FOREGROUND_FINALIZER], options);
+      return this.markDeleting(def, existing, [...finalizers, FOREGROUND_FINALIZER]);
     }
     if (policy === "Orphan") {
-      const marked = this.markDeleting(def, existing, [...existing.metadata.finalizers ?? [], ORPHAN_FINALIZER], options);
+      const marked = this.markDeleting(def, existing, [...existing.metadata.finalizers ?? [], ORPHAN_FINALIZER]);
       this.orphanDependents(uid);
       this.removeFinalizer(def, marked, ORPHAN_FINALIZER);
       return marked;
     }
     if (policy === "Foreground" && this.dependentsOf(uid).length > 0) {
-      return this.markDeleting(def, existing, [...existing.metadata.finalizers ?? [], FOREGROUND_FINALIZER], options);
+      return this.markDeleting(def, existing, [...existing.metadata.finalizers ?? [], FOREGROUND_FINALIZER]);
     }
     if ((existing.metadata.finalizers ?? []).length > 0) {
-      return this.markDeleting(def, existing, existing.metadata.finalizers ?? [], options);
+      return this.markDeleting(def, existing, existing.metadata.finalizers ?? []);
     }
     return this.commit(def, "DELETED", structuredClone(existing));
   }
 
   watch(resource: ResourceType | undefined, namespace: string | undefined, sinceResourceVersion: number | undefined,
     onEvent: (event: StoreEvent) => void): () => void {
+    if (resource && isEventsV1(resource)) {
+      return this.watch(EVENTS, namespace, sinceResourceVersion, (event) => onEvent({ ...event, resource,
+        object: eventsV1FromCore(event.object), ...(event.previous ? { previous: eventsV1FromCore(event.previous) } : {}) }));
+    }
     const oldest = this.oldestWatchableVersion(resource);
     if (sinceResourceVersion !== undefined && sinceResourceVersion < oldest) throw expired(sinceResourceVersion, oldest);
     const filter = { ...(resource ? { resource } : {}), ...(namespace !== undefined ? { namespace } : {}) };
@@ -243,7 +259,7 @@ export class MemoryStore implements Store {
   }
 
   history(resource: ResourceType, namespace: string | undefined, name: string): StoreEvent[] {
-    const def = definitionOf(resource);
+    const def = definitionOf(isEventsV1(resource) ? EVENTS : resource);
     return this.log.history(objectKey(def, def.namespaced ? namespace : undefined, name));
   }
 
@@ -251,6 +267,7 @@ export class MemoryStore implements Store {
   dependentsOf(ownerUid: string): { resource: ResourceDefinition; object: KubeObject }[] {
     const found: { resource: ResourceDefinition; object: KubeObject }[] = [];
     for (const resource of STORED_RESOURCES) {
+      if (isEventsV1(resource)) continue; // the core events table, seen through another API
       for (const object of this.table(resource).values()) {
         if (object.metadata.ownerReferences?.some((ref) => ref.uid === ownerUid)) {
           found.push({ resource, object: structuredClone(object) });
@@ -261,7 +278,7 @@ export class MemoryStore implements Store {
   }
 
   private table(def: ResourceType): Map<string, KubeObject> {
-    const key = `${def.group}/${def.resource}`;
+    const key = isEventsV1(def) ? "/events" : `${def.group}/${def.resource}`;
     let table = this.objects.get(key);
     if (!table) {
       table = new Map();
@@ -303,6 +320,16 @@ export class MemoryStore implements Store {
     if (causes.length > 0) throw invalid(def, object.metadata.name ?? "", causes);
   }
 
+  /** Immutable fields: what an API update may not change (scheme defaults applied first, as on decode). */
+  private checkUpdate(def: ResourceDefinition, next: KubeObject, existing: KubeObject): void {
+    const admission = admissionFor(def);
+    if (!admission.validateUpdate) return;
+    next.metadata ??= {};
+    admission.normalize?.(next);
+    const causes = admission.validateUpdate(next, existing);
+    if (causes.length > 0) throw invalid(def, existing.metadata.name ?? "", causes);
+  }
+
   /** Stores `next` as the new state of `existing`: keeps identity, bumps generation, ends deletions. */
   private write(def: ResourceDefinition, existing: KubeObject, next: KubeObject): KubeObject {
     next.apiVersion = apiVersionOf(def);
@@ -319,7 +346,7 @@ export class MemoryStore implements Store {
     omitEmpty(next);
     this.validate(def, next);
     if (meta.finalizers?.length === 0) delete meta.finalizers;
-    if (meta.deletionTimestamp && !meta.finalizers) return this.commit(def, "DELETED", next);
+    if (meta.deletionTimestamp && !meta.finalizers && !meta.deletionGracePeriodSeconds) return this.commit(def, "DELETED", next);
     meta.resourceVersion = existing.metadata.resourceVersion;
     if (contentOf(next) === contentOf(existing)) return structuredClone(existing);
     return this.commit(def, "MODIFIED", next);
@@ -339,11 +366,30 @@ export class MemoryStore implements Store {
     return structuredClone(object);
   }
 
-  private markDeleting(def: ResourceDefinition, existing: KubeObject, finalizers: string[], options: DeleteOptions): KubeObject {
+  private markDeleting(def: ResourceDefinition, existing: KubeObject, finalizers: string[]): KubeObject {
     const next = structuredClone(existing);
     next.metadata.finalizers = finalizers;
     next.metadata.deletionTimestamp ??= rfc3339Seconds(this.now());
-    next.metadata.deletionGracePeriodSeconds ??= options.gracePeriodSeconds ?? 0;
+    // Only pods delete gracefully (above); everything else ends as soon as its finalizers are gone.
+    next.metadata.deletionGracePeriodSeconds ??= 0;
+    return this.commit(def, "MODIFIED", next);
+  }
+
+  /**
+   * Pods end gracefully, as the pod registry does it: a scheduled, unfinished pod gets
+   * deletionTimestamp = now + grace and deletionGracePeriodSeconds = grace (the request's, else
+   * its terminationGracePeriodSeconds, else 30) and stays until its kubelet deletes it with grace
+   * 0; a later delete may shorten the grace. Undefined when the ordinary path applies.
+   */
+  private deletePodGracefully(def: ResourceDefinition, existing: KubeObject, options: DeleteOptions): KubeObject | undefined {
+    const grace = podGracePeriod(existing, options);
+    const meta = existing.metadata;
+    if (meta.deletionTimestamp === undefined && grace === 0) return undefined;
+    if (meta.deletionTimestamp !== undefined && grace >= (meta.deletionGracePeriodSeconds ?? 0)) return structuredClone(existing);
+    const next = structuredClone(existing);
+    next.metadata.deletionTimestamp = rfc3339Seconds(new Date(this.now().getTime() + grace * 1000));
+    next.metadata.deletionGracePeriodSeconds = grace;
+    if (grace === 0 && (next.metadata.finalizers ?? []).length === 0) return this.commit(def, "DELETED", next);
     return this.commit(def, "MODIFIED", next);
   }
 
@@ -370,23 +416,11 @@ export class MemoryStore implements Store {
 
   private deleteNamespaceContents(namespace: string): void {
     for (const resource of STORED_RESOURCES) {
-      if (!resource.namespaced) continue;
+      if (!resource.namespaced || isEventsV1(resource)) continue;
       for (const object of [...this.table(resource).values()]) {
         if (object.metadata.namespace !== namespace || object.metadata.deletionTimestamp) continue;
         this.delete(resource, namespace, object.metadata.name ?? "", { propagationPolicy: "Background" });
       }
-    }
-  }
-
-  private checkPreconditions(def: ResourceDefinition, existing: KubeObject, options: DeleteOptions): void {
-    const { uid, resourceVersion } = options.preconditions ?? {};
-    const name = existing.metadata.name ?? "";
-    if (uid !== undefined && uid !== existing.metadata.uid) {
-      throw conflict(def, name, `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${existing.metadata.uid}`);
-    }
-    if (resourceVersion !== undefined && resourceVersion !== existing.metadata.resourceVersion) {
-      throw conflict(def, name, `Precondition failed: ResourceVersion in precondition: ${resourceVersion}, `
-        + `ResourceVersion in object meta: ${existing.metadata.resourceVersion}`);
     }
   }
 

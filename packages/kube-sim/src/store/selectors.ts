@@ -91,17 +91,49 @@ class LabelParser {
     return value;
   }
 
+  /** `(a,b)`; `()` and empty items mean the empty value, as labels.Parser reads them. */
   private set(): string[] {
     const open = this.tokens[this.position++];
-    if (open?.text !== "(") fail(`found '${open?.text ?? "end of string"}', expected: '('`);
-    const values: string[] = [];
+    if (open?.text !== "(") fail(`found '${open?.text ?? ""}' expected: '('`);
+    const first = this.tokens[this.position];
+    if (first?.text === ")") {
+      this.position++;
+      return [""];
+    }
+    if (first === undefined || (first.kind !== "id" && first.text !== ",")) {
+      fail(`found '${first?.text ?? ""}', expected: ',', ')' or identifier`);
+    }
+    const values = this.identifierList();
+    const close = this.tokens[this.position++];
+    if (close?.text !== ")") fail(`found '${first.text}', expected: ')'`);
+    return values;
+  }
+
+  private identifierList(): string[] {
+    const values = new Set<string>();
     for (;;) {
       const token = this.tokens[this.position++];
-      if (token === undefined) fail("found 'end of string', expected: ')'");
-      if (token.text === ")") return values;
-      if (token.text === ",") continue;
-      if (token.kind !== "id") fail(`found '${token.text}', expected: ',', ')' or identifier`);
-      values.push(checkValue(token.text));
+      if (token?.kind === "id") {
+        values.add(checkValue(token.text));
+        const next = this.tokens[this.position];
+        if (next?.text === ",") continue;
+        if (next?.text === ")") return [...values].sort();
+        fail(`found '${next?.text ?? ""}', expected: ',' or ')'`);
+      }
+      if (token?.text === ",") {
+        if (values.size === 0) values.add("");
+        const next = this.tokens[this.position];
+        if (next?.text === ")") {
+          values.add("");
+          return [...values].sort();
+        }
+        if (next?.text === ",") {
+          this.position++;
+          values.add("");
+        }
+        continue;
+      }
+      return fail(`found '${token?.text ?? ""}', expected: ',', or identifier`);
     }
   }
 }
