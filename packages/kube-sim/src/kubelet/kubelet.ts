@@ -30,6 +30,10 @@ export interface KubeletOptions {
   /** Where pod volumes and PVC directories live (default: a new directory under the OS temp dir). */
   dataDir?: string;
   isolation?: Isolation | "auto";
+  /**
+   * Failure mode C6 (off by default): the pod's terminal phase is written this long before the
+   * containers' terminated state. Kubelets since 1.24 write both in one update (the default, 0).
+   */
   terminatedStateDelayMs?: number;
   imagePullBackOffMs?: number;
   configRetryMs?: number;
@@ -73,7 +77,7 @@ export class Kubelet {
       isolation: !options.isolation || options.isolation === "auto" ? probeIsolation() : options.isolation,
       images: { ...DEFAULT_IMAGES, ...options.images },
       hostPath: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
-      timing: { terminatedStateDelayMs: options.terminatedStateDelayMs ?? 20, imagePullBackOffMs: options.imagePullBackOffMs ?? 1000,
+      timing: { terminatedStateDelayMs: options.terminatedStateDelayMs ?? 0, imagePullBackOffMs: options.imagePullBackOffMs ?? 1000,
         configRetryMs: options.configRetryMs ?? 1000, restartBackoffMs: options.restartBackoffMs ?? 1000 },
       onContainerExit: (record) => { for (const listener of this.#exitListeners) listener(record); },
       release: (pod) => this.#release(pod),

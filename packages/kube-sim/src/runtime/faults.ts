@@ -16,7 +16,10 @@ export interface RuntimeFaults {
   deleteJob(namespace: string, job: string, policy?: PropagationPolicy): void;
   /** Hold back every Job status write that adds a terminal condition by `ms`. */
   setConditionLag(ms: number): void;
-  /** Time between a pod's phase turning terminal and its containers' terminated state appearing. */
+  /**
+   * Failure mode C6: the pod's phase turns terminal this long before its containers' terminated
+   * state appears (0, the default, writes both in one update as kubelets since 1.24 do).
+   */
   setTerminatedStateDelay(ms: number): void;
   /** Make the oldest `dropLines` lines of a container's log unreadable (containerLogMaxSize rotation). */
   rotateLogs(namespace: string, pod: string, container: string, dropLines: number): number;
