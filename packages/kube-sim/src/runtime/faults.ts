@@ -23,6 +23,8 @@ export interface RuntimeFaults {
   setTerminatedStateDelay(ms: number): void;
   /** Make the oldest `dropLines` lines of a container's log unreadable (containerLogMaxSize rotation). */
   rotateLogs(namespace: string, pod: string, container: string, dropLines: number): number;
+  /** Step the node's clock by `byMs` now (negative: back, as NTP may): later log stamps carry it. */
+  stepNodeClock(byMs: number): void;
 }
 
 export function runtimeFaults(store: Store, kubelet: Kubelet, jobs: JobController): RuntimeFaults {
@@ -37,5 +39,6 @@ export function runtimeFaults(store: Store, kubelet: Kubelet, jobs: JobControlle
     setTerminatedStateDelay: (ms) => kubelet.setTerminatedStateDelay(ms),
     rotateLogs: (namespace, pod, container, dropLines) =>
       kubelet.logs.containerLog(namespace, pod, container)?.rotate(dropLines) ?? 0,
+    stepNodeClock: (byMs) => kubelet.logs.writing.clock.step(byMs),
   };
 }
