@@ -14,6 +14,7 @@ import { isPodTerminal } from "../controllers/kube-types.ts";
 import { WorkQueue } from "../controllers/work-queue.ts";
 import { formatRfc3339 } from "./clock.ts";
 import { podSpec } from "./container-spec.ts";
+import { HostDirs } from "./host-dirs.ts";
 import { DEFAULT_IMAGES, type ImageRuntime } from "./images.ts";
 import type { LogStore } from "./log-store.ts";
 import { unschedulableStatus } from "./pod-status.ts";
@@ -51,6 +52,8 @@ export class Kubelet {
   #unsubscribe: (() => void) | undefined;
   #exitListeners: ((record: ContainerExitRecord) => void)[] = [];
   readonly logs: LogStore;
+  /** Directories made on the host for mount paths and working directories (removed when unused). */
+  readonly hostDirs = new HostDirs();
 
   constructor(store: Store, logs: LogStore, options: KubeletOptions = {}) {
     this.#store = store;
@@ -79,6 +82,7 @@ export class Kubelet {
       hostPath: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
       timing: { terminatedStateDelayMs: options.terminatedStateDelayMs ?? 0, imagePullBackOffMs: options.imagePullBackOffMs ?? 1000,
         configRetryMs: options.configRetryMs ?? 1000, restartBackoffMs: options.restartBackoffMs ?? 1000 },
+      hostDirs: this.hostDirs,
       onContainerExit: (record) => { for (const listener of this.#exitListeners) listener(record); },
       release: (pod) => this.#release(pod),
     };

@@ -14,6 +14,7 @@ import type { LogStore } from "./log-store.ts";
 import { buildPodStatus, finalPhase, type ContainerRecord, type PodRecord } from "./pod-status.ts";
 import { startContainerProcess, type ContainerExit, type Isolation, type RunningProcess } from "./process.ts";
 import { materialiseVolumes } from "./volumes.ts";
+import type { HostDirs } from "./host-dirs.ts";
 import { PODS, SECRETS, CONFIGMAPS } from "../store/resources.ts";
 import { isNotFound } from "../store/errors.ts";
 import type { KubeObject, Store } from "../store/types.ts";
@@ -30,6 +31,8 @@ export interface WorkerContext {
   images: Readonly<Record<string, ImageRuntime>>;
   hostPath: string;
   timing: { terminatedStateDelayMs: number; imagePullBackOffMs: number; configRetryMs: number; restartBackoffMs: number };
+  /** Mount targets and working directories made on the host, shared by every pod of the node. */
+  hostDirs: HostDirs;
   onContainerExit(record: ContainerExitRecord): void;
   /** Called when no process of the pod runs any more and none will: drop the kubelet finalizer. */
   release(pod: KubeObject): void;
@@ -220,7 +223,7 @@ export class PodWorker {
           containerID: record.containerID ?? "", ...(exit.startError ? { message: exit.startError } : {}) } };
         this.#ctx.onContainerExit({ namespace, pod: podName, container: record.name, exitCode, reason, finishedAtNs: nowNs() });
         resolve({ ...exit, exitCode });
-      });
+      }, this.#ctx.hostDirs);
       this.#processes.set(record.name, running);
       if (this.#terminating) running.signalMain("SIGTERM");
       record.state = { running: { startedAt } };

@@ -6,7 +6,7 @@
 // reachable only through KUBE_SIM_VOLUME_* variables) and the command is an ordinary process.
 
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { HostDirs, hostPathsFor } from "./host-dirs.ts";
 import { LineSplitter } from "./line-splitter.ts";
 import type { ContainerOutput } from "./log-store.ts";
 
@@ -100,28 +100,38 @@ export function namespaceScript(spec: Pick<ContainerProcessSpec, "mounts" | "wor
   return ["set -e", "(", ...steps.map((line) => `  ${line}`), ")"].join("\n");
 }
 
+function directCwd(spec: ContainerProcessSpec): string {
+  return spec.workingDir ?? spec.scratchDir;
+}
+
 function spawnContainer(spec: ContainerProcessSpec): ChildProcess {
   if (spec.isolation === "namespace") {
     const args = [...UNSHARE_ARGS, "/bin/sh", "-c", namespaceScript(spec), "sh", ...spec.argv];
     return spawn("/usr/bin/unshare", args, { env: spec.env, cwd: "/", detached: true, stdio: ["ignore", "pipe", "pipe", "pipe"] });
   }
   const stdio: ["ignore", "pipe", "pipe"] = ["ignore", "pipe", "pipe"];
-  const cwd = spec.workingDir ?? spec.scratchDir;
-  mkdirSync(cwd, { recursive: true });
   const [file, ...args] = spec.argv;
   return spawn(file ?? "", args, {
-    env: spec.env, cwd, detached: true, stdio, uid: spec.user?.uid, gid: spec.user?.gid,
+    env: spec.env, cwd: directCwd(spec), detached: true, stdio, uid: spec.user?.uid, gid: spec.user?.gid,
   });
 }
 
 /**
  * Starts the process and captures stdout/stderr into `output` line by line. When the main
  * process exits the rest of its group is killed (as a container's PID namespace would be), the
- * pipes are drained, the output ended, and then `onExit` is called exactly once.
+ * pipes are drained, the output ended, the host directories made for it released, and then
+ * `onExit` is called exactly once.
  */
 export function startContainerProcess(spec: ContainerProcessSpec, output: ContainerOutput,
-  onExit: (exit: ContainerExit) => void): RunningProcess {
-  const child = spawnContainer(spec);
+  onExit: (exit: ContainerExit) => void, hostDirs: HostDirs = new HostDirs()): RunningProcess {
+  const releaseDirs = hostDirs.acquire(hostPathsFor(spec, directCwd(spec)));
+  let child: ChildProcess;
+  try {
+    child = spawnContainer(spec);
+  } catch (error) {
+    releaseDirs();
+    throw error;
+  }
   const stdout = new LineSplitter((text) => output.append("stdout", text));
   const stderr = new LineSplitter((text) => output.append("stderr", text));
   child.stdout?.on("data", (chunk: Buffer) => stdout.push(chunk));
@@ -141,6 +151,7 @@ export function startContainerProcess(spec: ContainerProcessSpec, output: Contai
     signalGroup("SIGKILL"); // leftover background processes would hold the pipes open
   });
   child.on("close", () => {
+    releaseDirs();
     stdout.flush();
     stderr.flush();
     output.end();
