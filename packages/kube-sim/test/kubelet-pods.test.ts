@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { CONFIGMAPS, PODS, SECRETS } from "../src/store/resources.ts";
 import type { KubeObject } from "../src/store/types.ts";
-import { containerState, createPod, phase, startWorld, waitFor, type World } from "./runtime-support.ts";
+import { containerState, createPod, phase, startWorld, versions, waitFor, type World } from "./runtime-support.ts";
 
 const b64 = (text: string) => Buffer.from(text).toString("base64");
 
@@ -142,6 +142,17 @@ test("mount paths and working directories made on the host are removed once no c
     rmSync(base, { recursive: true, force: true });
     rmSync(existing, { recursive: true, force: true });
   }
+}));
+
+test("two containers: the first one's end shows while the other runs; the last one's comes with the phase", () => withWorld(async (world) => {
+  createPod(world.store, "pair", { containers: [{ name: "quick", image: "busybox", command: ["sh", "-c", "exit 0"] },
+    { name: "slow", image: "busybox", command: ["sh", "-c", "sleep 0.5"] }] });
+  await waitFor(world.store, PODS, "default", "pair", (p) => phase(p) === "Succeeded");
+  const all = versions(world.store, PODS, "pair");
+  const midway = all.find((v) => containerState(v, "quick").terminated !== undefined && containerState(v, "slow").running !== undefined);
+  assert.equal(phase(midway), "Running", "a version shows quick terminated and slow running");
+  const terminal = all.filter((v) => phase(v) === "Succeeded");
+  assert.ok(terminal.every((v) => containerState(v, "slow").terminated?.exitCode === 0), "the phase never comes before slow's end");
 }));
 
 test("a 500 KB line and UTF-8 are captured intact, with fixed-width RFC3339Nano timestamps", () => withWorld(async (world) => {

@@ -222,6 +222,9 @@ export class PodWorker {
         record.state = { terminated: { exitCode, reason, startedAt, finishedAt: formatRfc3339(Date.now()),
           containerID: record.containerID ?? "", ...(exit.startError ? { message: exit.startError } : {}) } };
         this.#ctx.onContainerExit({ namespace, pod: podName, container: record.name, exitCode, reason, finishedAtNs: nowNs() });
+        // Another container still runs: show this one's end now. The last one's end is written
+        // by #finish together with the terminal phase.
+        if (this.#processes.size > 0) this.#write();
         resolve({ ...exit, exitCode });
       }, this.#ctx.hostDirs);
       this.#processes.set(record.name, running);
