@@ -10,4 +10,5 @@ export { RequestRecord } from "./api/request-record.ts";
 export type { RecordedRequest, RequestQuery } from "./api/request-record.ts";
 export { HttpFaults } from "./faults/http-faults.ts";
 export type { LatencyFault, ErrorFault, RouteMatch } from "./faults/http-faults.ts";
-export type { LogSource, ContainerLog, LogLine } from "./kubelet/log-types.ts";
+export type { LogSource, ContainerLog, LogLine, LogFragment } from "./kubelet/log-types.ts";
+export type { NodeClockOptions } from "./kubelet/clock.ts";

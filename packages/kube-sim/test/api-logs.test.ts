@@ -6,6 +6,7 @@ import { ApiException, CoreV1Api, KubeConfig, Log } from "@kubernetes/client-nod
 import { startKubeSim } from "../src/sim.ts";
 import type { KubeSim } from "../src/sim.ts";
 import type { ContainerLog, LogLine, LogSource } from "../src/kubelet/log-types.ts";
+import { formatRfc3339Nano } from "../src/kubelet/clock.ts";
 
 /** A container log the test writes to by hand. */
 class ScriptedLog implements ContainerLog {
@@ -23,8 +24,8 @@ class ScriptedLog implements ContainerLog {
     return () => this.followers.delete(follower);
   }
 
-  write(text: string, timeNs: bigint): void {
-    const line: LogLine = { timeNs, timestamp: rfc3339Nano(timeNs), stream: "stdout", text };
+  write(text: string, timeNs: bigint, extra: Partial<LogLine> = {}): void {
+    const line: LogLine = { timeNs, timestamp: rfc3339Nano(timeNs), stream: "stdout", text, ...extra };
     this.written.push(line);
     for (const f of this.followers) f.onLine(line);
   }
@@ -67,6 +68,16 @@ before(async () => {
   log.write("third ünïcode", T + 1_500_000_000n);
   log.end();
   logs.set("default/p/main", log);
+  await pod("long", ["main"], "node-1");
+  const long = new ScriptedLog();
+  // A long line the runtime wrote as three partial entries, stamped 1 s apart, in a +08:00 zone.
+  const zoned = (ns: bigint) => ({ timeNs: ns, timestamp: formatRfc3339Nano(ns, 480) });
+  long.write("short", T, zoned(T));
+  long.write("AAABBBCC", T + 1_000_000_000n, { ...zoned(T + 1_000_000_000n), fragments: [
+    { ...zoned(T + 1_000_000_000n), text: "AAA" }, { ...zoned(T + 2_000_000_000n), text: "BBB" }, { ...zoned(T + 3_000_000_000n), text: "CC" }] });
+  long.write("after", T + 4_000_000_000n, zoned(T + 4_000_000_000n));
+  long.end();
+  logs.set("default/long/main", long);
   await pod("two", ["a", "b"], "node-1");
   await pod("unscheduled", ["main"]);
   await pod("waiting", ["main"], "node-1");
@@ -97,6 +108,27 @@ const cases: { name: string; query: string; want: string }[] = [
 for (const { name, query, want } of cases) {
   test(`log: ${name}`, async () => {
     const answer = await raw(`/api/v1/namespaces/default/pods/p/log?${query}`);
+    assert.equal(answer.status, 200);
+    assert.equal(answer.text, want);
+  });
+}
+
+const longCases: { name: string; query: string; want: string }[] = [
+  { name: "fragments served joined, with the first fragment's stamp, as the node wrote it (+08:00)", query: "timestamps=true",
+    want: "2024-01-01T08:00:10.000000000+08:00 short\n2024-01-01T08:00:11.000000000+08:00 AAABBBCC\n"
+      + "2024-01-01T08:00:14.000000000+08:00 after\n" },
+  { name: "sinceTime compares instants: 00:00:12Z is 08:00:12+08:00, inside the long line", query: "timestamps=true&sinceTime=2024-01-01T00:00:12Z",
+    want: "BBBCC\n2024-01-01T08:00:14.000000000+08:00 after\n" },
+  { name: "sinceTime in a third zone, truncated to its second", query: `timestamps=true&sinceTime=${encodeURIComponent("2023-12-31T19:00:13.700-05:00")}`,
+    want: "CC\n2024-01-01T08:00:14.000000000+08:00 after\n" },
+  { name: "tailLines counts the file's entries: the last fragment, stamped as a line", query: "timestamps=true&tailLines=2",
+    want: "2024-01-01T08:00:13.000000000+08:00 CC\n2024-01-01T08:00:14.000000000+08:00 after\n" },
+  { name: "without timestamps the line is whole", query: "", want: "short\nAAABBBCC\nafter\n" },
+];
+
+for (const { name, query, want } of longCases) {
+  test(`log of a long line: ${name}`, async () => {
+    const answer = await raw(`/api/v1/namespaces/default/pods/long/log?${query}`);
     assert.equal(answer.status, 200);
     assert.equal(answer.text, want);
   });

@@ -6,7 +6,7 @@ import { parseRequestInfo } from "../src/api/request-info.ts";
 import { jsonPatch, mergePatch, strategicMergePatch } from "../src/api/patch.ts";
 import { translate } from "../src/api/watch.ts";
 import { humanAge } from "../src/api/table.ts";
-import { formatLine, selectLines } from "../src/api/logs.ts";
+import { EntryFormatter, logEntries, tailEntries } from "../src/api/logs.ts";
 import type { LogOptions } from "../src/api/logs.ts";
 import { StatusError } from "../src/store/errors.ts";
 import { CONFIGMAPS } from "../src/store/resources.ts";
@@ -110,11 +110,38 @@ const selections: { options: Partial<LogOptions>; want: string[] }[] = [
 ];
 for (const { options, want } of selections) {
   test(`log selection ${JSON.stringify(options, (_k, v: unknown) => typeof v === "bigint" ? String(v) : v)}`, () => {
-    assert.deepEqual(selectLines(lines, { ...base, ...options }).map((l) => l.text), want);
+    const { tailLines, sinceNs } = { ...base, ...options };
+    assert.equal(new EntryFormatter(false, sinceNs).format(tailEntries(lines, tailLines)), want.map((t) => `${t}\n`).join(""));
   });
 }
 
 test("log line format with and without timestamps", () => {
-  assert.equal(formatLine(line("x", 1), true), "t1 x\n");
-  assert.equal(formatLine(line("x", 1), false), "x\n");
+  assert.equal(new EntryFormatter(true).format(logEntries(line("x", 1))), "t1 x\n");
+  assert.equal(new EntryFormatter(false).format(logEntries(line("x", 1))), "x\n");
+});
+
+// A long line written as three partial entries stamped at 5, 6 and 7 s, between lines at 4 and 8 s.
+const fragmented = { ...line("AAABBBCC", 5), fragments: [
+  { timeNs: 5_000_000_000n, timestamp: "t5", text: "AAA" }, { timeNs: 6_000_000_000n, timestamp: "t6", text: "BBB" },
+  { timeNs: 7_000_000_000n, timestamp: "t7", text: "CC" }] };
+const withLongLine = [line("d", 4), fragmented, line("e", 8)];
+const fragmentCases: { name: string; options: Partial<LogOptions>; want: string }[] = [
+  { name: "the fragments joined, with the first fragment's stamp", options: {}, want: "t4 d\nt5 AAABBBCC\nt8 e\n" },
+  { name: "since inside the line: the rest of the line, joined and without a stamp", options: { sinceNs: 6_000_000_000n },
+    want: "BBBCC\nt8 e\n" },
+  { name: "since at the last fragment", options: { sinceNs: 7_000_000_000n }, want: "CC\nt8 e\n" },
+  { name: "since after the line", options: { sinceNs: 8_000_000_000n }, want: "t8 e\n" },
+  { name: "tailLines counts the file's entries (fragments)", options: { tailLines: 2 }, want: "t7 CC\nt8 e\n" },
+];
+for (const c of fragmentCases) {
+  test(`fragmented line: ${c.name}`, () => {
+    const { tailLines, sinceNs } = { ...base, ...c.options };
+    assert.equal(new EntryFormatter(true, sinceNs).format(tailEntries(withLongLine, tailLines)), c.want);
+  });
+}
+
+test("a follow stream joins fragments that arrive in separate calls", () => {
+  const formatter = new EntryFormatter(true);
+  const [first, ...rest] = logEntries(fragmented);
+  assert.equal(formatter.format(first ? [first] : []) + formatter.format(rest), "t5 AAABBBCC\n");
 });

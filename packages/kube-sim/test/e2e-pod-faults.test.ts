@@ -80,7 +80,8 @@ test("eviction through the API: DisruptionTarget, then the pod is gone", { timeo
 });
 
 test("the evict and deletePod faults over the admin endpoint: DisruptionTarget, grace override", { timeout: 15_000 }, async () => {
-  await runPod("evict-fault", "exec sleep 30");
+  // sleep as PID 1 ignores SIGTERM (no handler): the grace period is what ends it.
+  await runPod("evict-fault", "exec sleep 30", { terminationGracePeriodSeconds: 1 });
   await runPod("delete-fault", "trap 'echo TERM' TERM; echo ready; while :; do sleep 0.1; done", { terminationGracePeriodSeconds: 30 });
   await waitReady("delete-fault");
   const evicted = watchPodToDeletion("evict-fault");
@@ -114,6 +115,30 @@ test("deleting a pod whose process traps TERM: TERM delivered, SIGKILL after the
   assert.ok(elapsed >= 1800 && elapsed < 5000, `the pod went ${elapsed} ms after the delete (grace 2 s)`);
   const exits = client.sim.runtime?.groundTruth.containerExits({ namespace: "default", pod: "trapper" }) ?? [];
   assert.equal(exits[0]?.exitCode, 137, "killed by SIGKILL, not by the TERM it trapped");
+});
+
+test("the command is PID 1 of its own PID namespace: a shell without a TERM handler lives until SIGKILL", { timeout: 15_000 }, async () => {
+  // The shell reads its own pid from /proc/self/stat (kubelet expansion would turn "$$" into "$").
+  const script = `read -r own _ < /proc/self/stat; echo "pid=$own"; test -e /proc/${process.pid} && echo host-visible; echo ready; while :; do sleep 0.1; done`;
+  await runPod("pid-one", script, { terminationGracePeriodSeconds: 2 });
+  await waitReady("pid-one");
+  const namespaced = client.sim.runtime?.kubelet.isolation === "namespace";
+  const log = (await readLog(client.kc, "default", "pid-one", "main", {})).text;
+  // Direct isolation (not root) keeps the documented fallback: an ordinary process, default TERM action.
+  assert.equal(log.split("\n")[0], namespaced ? "pid=1" : `pid=${String(log.match(/pid=(\d+)/)?.[1])}`);
+  assert.doesNotMatch(log, /host-visible/, "the container's /proc shows its own PID namespace only");
+  const watch = watchPodToDeletion("pid-one");
+  await watch.connected;
+  const deletedAt = Date.now();
+  await client.core.deleteNamespacedPod({ name: "pid-one", namespace: "default" });
+  const elapsed = ((await watch.result).at(-1)?.atMs ?? 0) - deletedAt;
+  const exits = client.sim.runtime?.groundTruth.containerExits({ namespace: "default", pod: "pid-one" }) ?? [];
+  if (!namespaced) {
+    assert.equal(exits[0]?.exitCode, 143, "direct isolation: the shell is not PID 1 and dies of SIGTERM");
+    return;
+  }
+  assert.ok(elapsed >= 1800, `PID 1 ignored SIGTERM and lived through the grace period (2 s): gone after ${elapsed} ms`);
+  assert.equal(exits[0]?.exitCode, 137, "ended by the SIGKILL at the end of the grace period");
 });
 
 /** A running Job (sleep 30, grace 1 s) with a Secret owned by it. */

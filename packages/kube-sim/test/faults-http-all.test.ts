@@ -56,14 +56,16 @@ async function codeOf(call: Promise<unknown>): Promise<number> {
 async function followLog() {
   const response = await fetch(`${sim.url}/api/v1/namespaces/default/pods/p/log?follow=true`, { headers: auth() });
   assert.equal(response.status, 200);
-  const state = { text: "", outcome: "open" as "open" | "ended" | "error" };
+  const state = { text: "", outcome: "open" as "open" | "ended" | "error", arrivals: [] as { atMs: number; text: string }[] };
   const reader = response.body?.getReader();
   const done = (async () => {
     try {
       for (;;) {
         const chunk = await reader?.read();
         if (!chunk || chunk.done) { state.outcome = "ended"; return; }
-        state.text += Buffer.from(chunk.value).toString("utf8");
+        const text = Buffer.from(chunk.value).toString("utf8");
+        state.text += text;
+        state.arrivals.push({ atMs: performance.now(), text });
       }
     } catch {
       state.outcome = "error";
@@ -72,7 +74,7 @@ async function followLog() {
   return { state, done, cancel: () => reader?.cancel().catch(() => {}) };
 }
 
-async function waitFor(check: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
+async function waitFor(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
@@ -133,15 +135,48 @@ test("cutting log streams every N ms keeps cutting new streams", async () => {
 test("hung log streams stay open and silent, then deliver what was held", async () => {
   const stream = await followLog();
   await waitFor(() => stream.state.text === "one\n", "the existing line");
-  const before = stream.state.text;
-  sim.faults.hangLogStreams(300);
+  const hangMs = 300;
+  const hungAt = performance.now();
+  sim.faults.hangLogStreams(hangMs);
   live.write("during-hang");
-  await new Promise((resolve) => setTimeout(resolve, 150));
-  assert.equal(stream.state.text, before, "nothing arrives while hung");
-  assert.equal(stream.state.outcome, "open");
   await waitFor(() => stream.state.text.endsWith("during-hang\n"), "the held line after the hang");
+  // Silence is proven by when the line arrived (a lower bound, which load cannot break), not by
+  // looking at the stream after a sleep that load can stretch past the hang. Timers may fire a
+  // millisecond early.
+  const arrived = stream.state.arrivals.find((a) => a.text.includes("during-hang"))?.atMs ?? 0;
+  assert.ok(arrived - hungAt >= hangMs - 2, `the line written during the hang arrived ${arrived - hungAt} ms after it began`);
+  assert.equal(stream.state.outcome, "open", "the stream stayed open through the hang");
+  assert.equal(sim.faults.logStreamsHung(), false);
   stream.cancel();
   await stream.done;
+});
+
+test("a hang replaced by a longer one ends with the later hang; every hang resumes by its own timer", async () => {
+  const stream = await followLog();
+  await waitFor(() => stream.state.text.endsWith("during-hang\n"), "the earlier lines");
+  const before = stream.state.text;
+  const hungAt = performance.now();
+  sim.faults.hangLogStreams(100);
+  sim.faults.hangLogStreams(400);
+  live.write("after-two-hangs");
+  await waitFor(() => stream.state.text.endsWith("after-two-hangs\n"), "the held line after the second hang");
+  const arrived = stream.state.arrivals.find((a) => a.text.includes("after-two-hangs"))?.atMs ?? 0;
+  assert.ok(arrived - hungAt >= 398, `held until the second hang ended: arrived after ${arrived - hungAt} ms`);
+  assert.equal(stream.state.text, `${before}after-two-hangs\n`);
+  stream.cancel();
+  await stream.done;
+});
+
+test("hangs started back to back always resume (no wall-clock check can skip a resume)", async () => {
+  for (let i = 0; i < 40; i++) {
+    const stream = await followLog();
+    await waitFor(() => stream.state.text.length > 0, "the existing lines");
+    sim.faults.hangLogStreams(1 + (i % 3));
+    live.write(`hang-${i}`);
+    await waitFor(() => stream.state.text.endsWith(`hang-${i}\n`), `the line held by hang ${i}`);
+    stream.cancel();
+    await stream.done;
+  }
 });
 
 test("a partition refuses connections for its duration", async () => {

@@ -1,8 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { CONFIGMAPS, PODS, SECRETS } from "../src/store/resources.ts";
 import type { KubeObject } from "../src/store/types.ts";
-import { containerState, createPod, phase, startWorld, waitFor, type World } from "./runtime-support.ts";
+import { containerState, createPod, phase, startWorld, versions, waitFor, type World } from "./runtime-support.ts";
 
 const b64 = (text: string) => Buffer.from(text).toString("base64");
 
@@ -106,6 +109,50 @@ test("fsGroup: a non-root user reads a 0440 secret file through the pod's fsGrou
   assert.equal((withGroup?.status as { phase?: string }).phase, "Succeeded");
   assert.equal((withoutGroup?.status as { phase?: string }).phase, "Failed");
   if (world.runtime.kubelet.isolation === "namespace") assert.deepEqual(logText(world, "with-fsgroup"), ["secret prompt"]);
+}));
+
+test("mount paths and working directories made on the host are removed once no container needs them", () => withWorld(async (world) => {
+  const base = `/kube-sim-test-dirs-${process.pid}`;
+  const existing = mkdtempSync(path.join(tmpdir(), "kube-sim-existing-"));
+  const gate = path.join(existing, "gate");
+  const namespaced = world.runtime.kubelet.isolation === "namespace";
+  const waiting = (extra: Record<string, unknown>) => sh(`while [ ! -e ${gate} ]; do sleep 0.05; done`, extra);
+  const volumes = [{ name: "work", emptyDir: {} }];
+  const mounts = [{ name: "work", mountPath: `${base}/a/vol` }, { name: "work", mountPath: `${base}/a/vol/nested` },
+    { name: "work", mountPath: `${existing}/mnt` }];
+  try {
+    createPod(world.store, "dirs-1", { ...waiting({ volumeMounts: mounts, workingDir: `${base}/wd` }), volumes });
+    createPod(world.store, "dirs-2", { ...waiting({ volumeMounts: mounts.slice(0, 1) }), volumes });
+    const running = (p: KubeObject | undefined) => containerState(p).running !== undefined;
+    await waitFor(world.store, PODS, "default", "dirs-1", running);
+    await waitFor(world.store, PODS, "default", "dirs-2", running);
+    assert.equal(existsSync(`${base}/wd`), true, "the working directory exists on the host while the container runs");
+    if (namespaced) {
+      assert.equal(existsSync(`${base}/a/vol`), true, "the mount target exists on the host while the container runs");
+      assert.equal(existsSync(`${base}/a/vol/nested`), false, "a target inside another mount is made inside the volume");
+    }
+    writeFileSync(path.join(base, "left-by-the-host"), "");
+    writeFileSync(gate, "");
+    await waitFor(world.store, PODS, "default", "dirs-1", terminal);
+    await waitFor(world.store, PODS, "default", "dirs-2", terminal);
+    assert.deepEqual(readdirSync(base), ["left-by-the-host"], "made directories are gone; a non-empty one stays");
+    assert.deepEqual(readdirSync(existing), ["gate"], "the mount target under an existing directory is gone, the directory stays");
+    assert.deepEqual(world.runtime.kubelet.hostDirs.held(), []);
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+    rmSync(existing, { recursive: true, force: true });
+  }
+}));
+
+test("two containers: the first one's end shows while the other runs; the last one's comes with the phase", () => withWorld(async (world) => {
+  createPod(world.store, "pair", { containers: [{ name: "quick", image: "busybox", command: ["sh", "-c", "exit 0"] },
+    { name: "slow", image: "busybox", command: ["sh", "-c", "sleep 0.5"] }] });
+  await waitFor(world.store, PODS, "default", "pair", (p) => phase(p) === "Succeeded");
+  const all = versions(world.store, PODS, "pair");
+  const midway = all.find((v) => containerState(v, "quick").terminated !== undefined && containerState(v, "slow").running !== undefined);
+  assert.equal(phase(midway), "Running", "a version shows quick terminated and slow running");
+  const terminal = all.filter((v) => phase(v) === "Succeeded");
+  assert.ok(terminal.every((v) => containerState(v, "slow").terminated?.exitCode === 0), "the phase never comes before slow's end");
 }));
 
 test("a 500 KB line and UTF-8 are captured intact, with fixed-width RFC3339Nano timestamps", () => withWorld(async (world) => {

@@ -45,11 +45,11 @@ test("namespaceScript passes the command as \"$@\" and quotes mount paths", () =
   const script = namespaceScript({ mounts: [{ hostPath: "/h/it's", mountPath: "/m/$(x)", readOnly: true }], user: { uid: 1000, gid: 0 } });
   assert.match(script, /mount --bind '\/h\/it'\\''s' '\/m\/\$\(x\)'/);
   assert.match(script, /mount -o remount,bind,ro '\/m\/\$\(x\)'/);
-  assert.match(script, /exec setpriv --reuid=1000 --regid=0 --clear-groups -- "\$@"$/);
+  assert.match(script, /exec setpriv --reuid=1000 --regid=0 --clear-groups -- "\$@"\n\)$/);
 });
 
 test("namespaceScript sets the UTS hostname (quoted) and passes supplementary groups to setpriv", () => {
   const script = namespaceScript({ mounts: [], hostname: "job-a1b2c", user: { uid: 1000, gid: 0, groups: [1000, 2000] } });
-  assert.match(script, /^set -e\nprintf '%s' 'job-a1b2c' > \/proc\/sys\/kernel\/hostname\n/);
-  assert.match(script, /exec setpriv --reuid=1000 --regid=0 --groups=1000,2000 -- "\$@"$/);
+  assert.match(script, /^set -e\n\(\n {2}read -r kube_sim_pid _ < \/proc\/self\/stat\n(.*\n){2} {2}printf '%s' 'job-a1b2c' > \/proc\/sys\/kernel\/hostname\n/);
+  assert.match(script, /exec setpriv --reuid=1000 --regid=0 --groups=1000,2000 -- "\$@"\n\)$/);
 });

@@ -48,15 +48,21 @@ test("pod deletion: SIGTERM first (trapped), SIGKILL after the grace period, the
   assert.equal(containerState(last).terminated?.exitCode, 137);
 }));
 
-test("eviction: DisruptionTarget condition, then a graceful delete (SIGTERM ends a plain sleep: 143)", () => withWorld(async (world) => {
-  createPod(world.store, "evictee", { containers: [{ name: "main", image: "busybox", command: ["sleep", "30"] }] });
+test("eviction: DisruptionTarget condition, then a graceful delete (sleep as PID 1 ignores SIGTERM: SIGKILL after the grace)", () => withWorld(async (world) => {
+  createPod(world.store, "evictee", { terminationGracePeriodSeconds: 1, containers: [{ name: "main", image: "busybox", command: ["sleep", "30"] }] });
   await waitFor(world.store, PODS, "default", "evictee", running);
+  const evictedAt = Date.now();
   world.runtime.faults.evict("default", "evictee");
   await waitFor(world.store, PODS, "default", "evictee", gone);
   const last = versions(world.store, PODS, "evictee").at(-1);
   const disruption = (last?.status as { conditions: { type: string; reason?: string }[] }).conditions.find((c) => c.type === "DisruptionTarget");
   assert.equal(disruption?.reason, "EvictionByEvictionAPI");
-  assert.equal(containerState(last).terminated?.exitCode, 143);
+  if (world.runtime.kubelet.isolation === "namespace") {
+    assert.equal(containerState(last).terminated?.exitCode, 137, "killed at the end of the grace period");
+    assert.ok(Date.now() - evictedAt >= 900, "the grace period (1 s) passed first");
+  } else {
+    assert.equal(containerState(last).terminated?.exitCode, 143, "direct isolation: not PID 1, SIGTERM's default action");
+  }
 }));
 
 test("rotateLogs: rotated lines are no longer served but ground truth keeps them", () => withWorld(async (world) => {

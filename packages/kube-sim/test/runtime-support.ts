@@ -19,7 +19,7 @@ export interface World {
 export async function startWorld(options: RuntimeOptions = {}): Promise<World> {
   const store = new MemoryStore();
   const dataDir = await mkdtemp(path.join(tmpdir(), "kube-sim-rt-test-"));
-  const runtime = startRuntime(store, { dataDir, terminatedStateDelayMs: 0, imagePullBackOffMs: 100, configRetryMs: 100, ...options });
+  const runtime = startRuntime(store, { dataDir, imagePullBackOffMs: 100, configRetryMs: 100, ...options });
   return {
     store, runtime, dataDir,
     async stop() {

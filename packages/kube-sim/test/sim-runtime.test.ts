@@ -57,8 +57,9 @@ test("a Job runs to Complete, its pod's log is served, and a Background delete r
 });
 
 test("a Foreground delete keeps the Job until the GC has removed its pods", async () => {
+  // Grace 1 s: `sh -c "sleep 30"` as PID 1 ignores the SIGTERM, as in a container.
   await batch.createNamespacedJob({ namespace: "default", body: { metadata: { name: "fg" }, spec: { template: { spec: {
-    restartPolicy: "Never", containers: [{ name: "main", image: "busybox", command: ["sh", "-c", "sleep 30"] }] } } } } });
+    restartPolicy: "Never", terminationGracePeriodSeconds: 1, containers: [{ name: "main", image: "busybox", command: ["sh", "-c", "sleep 30"] }] } } } } });
   await waitFor(async () => {
     const pods = await core.listNamespacedPod({ namespace: "default", labelSelector: "job-name=fg" });
     return pods.items.length === 1 ? true : undefined;

@@ -20,7 +20,7 @@ export interface LogOptions {
   follow: boolean;
   previous: boolean;
   timestamps: boolean;
-  /** Lines stamped before this (ns since epoch) are skipped. */
+  /** Entries stamped before this instant (ns since epoch) are skipped, whatever zone wrote them. */
   sinceNs: bigint | undefined;
   tailLines: number | undefined;
   limitBytes: number | undefined;
@@ -83,15 +83,58 @@ function waitingReason(pod: KubeObject, container: string): string {
   return all.find((c) => c.name === container)?.state?.waiting?.reason ?? "ContainerCreating";
 }
 
-/** Applies tailLines then since (as the kubelet reads a log file), and formats each line. */
-export function selectLines(lines: readonly LogLine[], options: LogOptions): LogLine[] {
-  let selected = options.tailLines !== undefined ? lines.slice(Math.max(0, lines.length - options.tailLines)) : [...lines];
-  if (options.sinceNs !== undefined) selected = selected.filter((line) => line.timeNs >= (options.sinceNs ?? 0n));
-  return selected;
+/** One entry of the node's log file: a whole line, or one partial entry of a long line. */
+export interface LogEntry {
+  timeNs: bigint;
+  timestamp: string;
+  text: string;
+  /** More of the same line follows in the next entry. */
+  partial: boolean;
 }
 
-export function formatLine(line: LogLine, timestamps: boolean): string {
-  return timestamps ? `${line.timestamp} ${line.text}\n` : `${line.text}\n`;
+/** The entries a line occupies in the node's log file (several for a long, fragmented line). */
+export function logEntries(line: LogLine): LogEntry[] {
+  const fragments = line.fragments ?? [];
+  if (fragments.length < 2) return [{ timeNs: line.timeNs, timestamp: line.timestamp, text: line.text, partial: false }];
+  return fragments.map((f, i) => ({ timeNs: f.timeNs, timestamp: f.timestamp, text: f.text, partial: i < fragments.length - 1 }));
+}
+
+/** The last `tailLines` entries of the log file (a fragment counts as one, as the kubelet counts file lines). */
+export function tailEntries(lines: readonly LogLine[], tailLines: number | undefined): LogEntry[] {
+  const entries = lines.flatMap(logEntries);
+  return tailLines !== undefined ? entries.slice(Math.max(0, entries.length - tailLines)) : entries;
+}
+
+/**
+ * Writes entries as the kubelet (1.26+) serves them. Each entry is judged by its own stamp
+ * against `since` (an instant, whatever zone wrote the stamp). A line's stamp is written only
+ * where a line begins: the fragments of a long line are joined under the first fragment's
+ * stamp, and where `since` skipped the first fragments the rest of the line is served joined
+ * and without a stamp (the kubelet's "new line" flag follows skipped entries too). Keeps its
+ * place across calls (a follow stream).
+ */
+export class EntryFormatter {
+  #lineStart = true;
+  readonly #timestamps: boolean;
+  readonly #sinceNs: bigint | undefined;
+
+  constructor(timestamps: boolean, sinceNs?: bigint) {
+    this.#timestamps = timestamps;
+    this.#sinceNs = sinceNs;
+  }
+
+  format(entries: readonly LogEntry[]): string {
+    let text = "";
+    for (const entry of entries) {
+      const skipped = this.#sinceNs !== undefined && entry.timeNs < this.#sinceNs;
+      if (!skipped) {
+        if (this.#lineStart && this.#timestamps) text += `${entry.timestamp} `;
+        text += entry.partial ? entry.text : `${entry.text}\n`;
+      }
+      this.#lineStart = !entry.partial;
+    }
+    return text;
+  }
 }
 
 export function serveLog(context: LogContext, req: IncomingMessage, res: ServerResponse, url: URL,
@@ -139,14 +182,14 @@ class LogWriter {
     this.unregister = this.faults.registerLogStream({ cut: () => this.cut(), resume: () => this.flushHeld() });
     this.res.on("close", () => this.cleanup());
     this.req.on("close", () => this.cleanup());
-    const selected = selectLines(log.lines(), this.options);
-    this.write(selected.map((line) => formatLine(line, this.options.timestamps)).join(""));
+    const formatter = new EntryFormatter(this.options.timestamps, this.options.sinceNs);
+    this.write(formatter.format(tailEntries(log.lines(), this.options.tailLines)));
     if (!this.options.follow || log.ended || this.remaining <= 0) {
       this.end();
       return;
     }
     this.stopFollowing = log.follow((line) => {
-      if (this.options.sinceNs === undefined || line.timeNs >= this.options.sinceNs) this.write(formatLine(line, this.options.timestamps));
+      this.write(formatter.format(logEntries(line)));
     }, () => this.end());
   }
 
@@ -159,7 +202,7 @@ class LogWriter {
     if (this.faults.logStreamsHung()) {
       this.held.push(chunk);
     } else {
-      // The hang may have ended before its resume timer fired: what was held goes first.
+      // Held text (if any) always goes before new text.
       this.flushHeld();
       this.res.write(chunk);
     }

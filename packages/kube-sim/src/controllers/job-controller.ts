@@ -81,12 +81,11 @@ export class JobController {
     const had = new Set((jobStatus(job).conditions ?? []).map((c) => c.type));
     const adds = (decision.status.conditions ?? []).some((c) => TERMINAL_TYPES.includes(c.type) && !had.has(c.type));
     if (!adds || this.#conditionLagMs === 0) return false;
+    // Remembered until the Job is gone: the later terminal condition (Complete after
+    // SuccessCriteriaMet) is due from the same moment, so a slow controller is late only once.
     const since = this.#lagStartedAt.get(uid) ?? now;
     this.#lagStartedAt.set(uid, since);
-    if (now >= since + this.#conditionLagMs) {
-      this.#lagStartedAt.delete(uid);
-      return false;
-    }
+    if (now >= since + this.#conditionLagMs) return false;
     this.#queue.addAt(key, since + this.#conditionLagMs);
     return true;
   }

@@ -68,7 +68,8 @@ export class HttpFaults {
   private readonly watches = new Set<WatchHandle>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private cutInterval: NodeJS.Timeout | undefined;
-  private hungUntil = 0;
+  /** The hang in force (each hangLogStreams call is a new one), if any. */
+  private hang: object | undefined;
   private control: ServerControl | undefined;
   private readonly now: () => number;
 
@@ -110,15 +111,22 @@ export class HttpFaults {
 
   /** Log streams (open and new) stay open but send nothing for `durationMs`, then resume. */
   hangLogStreams(durationMs: number): void {
-    this.hungUntil = this.now() + durationMs;
+    // The hang ends when its own timer fires, whatever Date.now() says then: timers can fire a
+    // millisecond early by the wall clock, and a later hang replaces this one (its timer is moot).
+    const hang = {};
+    this.hang = hang;
     this.later(durationMs, () => {
-      if (this.now() < this.hungUntil) return;
-      for (const stream of this.logStreams) stream.resume();
+      if (this.hang === hang) this.resumeLogStreams();
     });
   }
 
   logStreamsHung(): boolean {
-    return this.now() < this.hungUntil;
+    return this.hang !== undefined;
+  }
+
+  private resumeLogStreams(): void {
+    this.hang = undefined;
+    for (const stream of [...this.logStreams]) stream.resume();
   }
 
   /** Refuses new connections (and drops open ones) for `durationMs`. */
@@ -144,10 +152,7 @@ export class HttpFaults {
     this.latencies = [];
     this.errors = [];
     this.stopCuttingLogStreams();
-    if (this.logStreamsHung()) {
-      this.hungUntil = 0;
-      for (const stream of this.logStreams) stream.resume();
-    }
+    if (this.logStreamsHung()) this.resumeLogStreams();
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     this.control?.setRefusingConnections(false);

@@ -15,6 +15,7 @@ import { isPodTerminal } from "../controllers/kube-types.ts";
 import { WorkQueue } from "../controllers/work-queue.ts";
 import { formatRfc3339 } from "./clock.ts";
 import { podSpec } from "./container-spec.ts";
+import { HostDirs } from "./host-dirs.ts";
 import { DEFAULT_IMAGES, type ImageRuntime } from "./images.ts";
 import type { LogStore } from "./log-store.ts";
 import { unschedulableStatus } from "./pod-status.ts";
@@ -29,6 +30,10 @@ export interface KubeletOptions {
   /** Where pod volumes and PVC directories live (default: a new directory under the OS temp dir). */
   dataDir?: string;
   isolation?: Isolation | "auto";
+  /**
+   * Failure mode C6 (off by default): the pod's terminal phase is written this long before the
+   * containers' terminated state. Kubelets since 1.24 write both in one update (the default, 0).
+   */
   terminatedStateDelayMs?: number;
   imagePullBackOffMs?: number;
   configRetryMs?: number;
@@ -48,6 +53,8 @@ export class Kubelet {
   readonly logs: LogStore;
   #events: EventRecorder | undefined;
   #schedulerEvent: RecordEvent;
+  /** Directories made on the host for mount paths and working directories (removed when unused). */
+  readonly hostDirs = new HostDirs();
 
   constructor(store: Store, logs: LogStore, options: KubeletOptions = {}, events?: EventRecorder) {
     this.#store = store;
@@ -78,8 +85,9 @@ export class Kubelet {
       isolation: !options.isolation || options.isolation === "auto" ? probeIsolation() : options.isolation,
       images: { ...DEFAULT_IMAGES, ...options.images },
       hostPath: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
-      timing: { terminatedStateDelayMs: options.terminatedStateDelayMs ?? 20, imagePullBackOffMs: options.imagePullBackOffMs ?? 1000,
+      timing: { terminatedStateDelayMs: options.terminatedStateDelayMs ?? 0, imagePullBackOffMs: options.imagePullBackOffMs ?? 1000,
         configRetryMs: options.configRetryMs ?? 1000, restartBackoffMs: options.restartBackoffMs ?? 1000 },
+      hostDirs: this.hostDirs,
       onContainerExit: (record) => { for (const listener of this.#exitListeners) listener(record); },
       release: (pod) => this.#release(pod),
       recordEvent: (pod, event) => this.#events?.record({ component: "kubelet", host: podSpec(pod).nodeName ?? "" }, pod, event),

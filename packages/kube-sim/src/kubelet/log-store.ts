@@ -1,9 +1,20 @@
 // Container output storage: one ContainerOutput per container instance, kept by pod and
 // container name. Implements the LogSource contract the API layer reads. Lines dropped by
-// simulated rotation stay in `written` for ground truth but are no longer served.
+// simulated rotation stay in `written` for ground truth but are no longer served. Each line is
+// stamped by the node's clock; a line longer than the runtime's buffer becomes fragments.
 
-import { formatRfc3339Nano, nowNs } from "./clock.ts";
-import type { ContainerLog, LogLine, LogSource } from "./log-types.ts";
+import { NodeClock } from "./clock.ts";
+import type { ContainerLog, LogFragment, LogLine, LogSource } from "./log-types.ts";
+
+/** How the node's runtime writes container output. */
+export interface LogWriting {
+  clock: NodeClock;
+  /** A line longer than this many bytes is written as partial entries of at most this size. */
+  fragmentBytes: number;
+}
+
+/** containerd's and CRI-O's line buffer: longer lines become several partial log entries. */
+export const DEFAULT_FRAGMENT_BYTES = 16 * 1024;
 
 type Follower = { onLine: (line: LogLine) => void; onEnd: () => void };
 
@@ -15,11 +26,13 @@ export class ContainerOutput implements ContainerLog {
   #firstServed = 0; // lines before this index were rotated away
   #followers = new Set<Follower>();
   #ended = false;
+  #writing: LogWriting;
 
-  constructor(namespace: string, pod: string, container: string) {
+  constructor(namespace: string, pod: string, container: string, writing?: LogWriting) {
     this.namespace = namespace;
     this.pod = pod;
     this.container = container;
+    this.#writing = writing ?? { clock: new NodeClock(), fragmentBytes: DEFAULT_FRAGMENT_BYTES };
   }
 
   get ended(): boolean {
@@ -40,8 +53,15 @@ export class ContainerOutput implements ContainerLog {
   }
 
   append(stream: LogLine["stream"], text: string): LogLine {
-    const timeNs = nowNs();
-    const line: LogLine = { timeNs, timestamp: formatRfc3339Nano(timeNs), stream, text };
+    const { clock, fragmentBytes } = this.#writing;
+    const pieces = Buffer.byteLength(text, "utf8") > fragmentBytes ? splitUtf8(text, fragmentBytes) : [text];
+    const fragments: LogFragment[] = pieces.map((piece) => {
+      const timeNs = clock.stamp(stream);
+      return { timeNs, timestamp: clock.format(timeNs), text: piece };
+    });
+    const first = fragments[0] as LogFragment; // there is always at least one piece
+    const line: LogLine = { timeNs: first.timeNs, timestamp: first.timestamp, stream, text,
+      ...(fragments.length > 1 ? { fragments } : {}) };
     this.#written.push(line);
     for (const follower of this.#followers) follower.onLine(line);
     return line;
@@ -78,9 +98,14 @@ export class ContainerOutput implements ContainerLog {
 export class LogStore implements LogSource {
   // Key: namespace/pod/container -> instances, oldest first (a restart adds one).
   #instances = new Map<string, ContainerOutput[]>();
+  readonly writing: LogWriting;
+
+  constructor(writing: Partial<LogWriting> = {}) {
+    this.writing = { clock: writing.clock ?? new NodeClock(), fragmentBytes: writing.fragmentBytes ?? DEFAULT_FRAGMENT_BYTES };
+  }
 
   start(namespace: string, pod: string, container: string): ContainerOutput {
-    const output = new ContainerOutput(namespace, pod, container);
+    const output = new ContainerOutput(namespace, pod, container, this.writing);
     const key = logKey(namespace, pod, container);
     const list = this.#instances.get(key) ?? [];
     list.push(output);
@@ -110,6 +135,25 @@ export class LogStore implements LogSource {
     }
     return removed;
   }
+}
+
+/**
+ * Cuts `text` into pieces of at most `maxBytes` UTF-8 bytes. A runtime cuts at the byte; this
+ * cuts before a character that would straddle the limit, so each piece is valid text (the
+ * pieces joined are the line, as the kubelet serves it).
+ */
+export function splitUtf8(text: string, maxBytes: number): string[] {
+  const bytes = Buffer.from(text, "utf8");
+  const pieces: string[] = [];
+  let start = 0;
+  while (bytes.length - start > maxBytes) {
+    let end = start + maxBytes;
+    while (end > start + 1 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end--; // not inside a character
+    pieces.push(bytes.subarray(start, end).toString("utf8"));
+    start = end;
+  }
+  pieces.push(bytes.subarray(start).toString("utf8"));
+  return pieces;
 }
 
 function logKey(namespace: string, pod: string, container: string): string {

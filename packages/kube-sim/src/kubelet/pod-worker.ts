@@ -16,6 +16,7 @@ import * as kubeletEvents from "./kubelet-events.ts";
 import { buildPodStatus, finalPhase, type ContainerRecord, type PodRecord } from "./pod-status.ts";
 import { startContainerProcess, type ContainerExit, type Isolation, type RunningProcess } from "./process.ts";
 import { materialiseVolumes } from "./volumes.ts";
+import type { HostDirs } from "./host-dirs.ts";
 import { PODS, SECRETS, CONFIGMAPS } from "../store/resources.ts";
 import { isNotFound } from "../store/errors.ts";
 import type { KubeObject, Store } from "../store/types.ts";
@@ -32,6 +33,8 @@ export interface WorkerContext {
   images: Readonly<Record<string, ImageRuntime>>;
   hostPath: string;
   timing: { terminatedStateDelayMs: number; imagePullBackOffMs: number; configRetryMs: number; restartBackoffMs: number };
+  /** Mount targets and working directories made on the host, shared by every pod of the node. */
+  hostDirs: HostDirs;
   onContainerExit(record: ContainerExitRecord): void;
   /** Called when no process of the pod runs any more and none will: a deleted pod goes for good. */
   release(pod: KubeObject): void;
@@ -242,8 +245,11 @@ export class PodWorker {
         record.state = { terminated: { exitCode, reason, startedAt, finishedAt: formatRfc3339(Date.now()),
           containerID: record.containerID ?? "", ...(exit.startError ? { message: exit.startError } : {}) } };
         this.#ctx.onContainerExit({ namespace, pod: podName, container: record.name, exitCode, reason, finishedAtNs: nowNs() });
+        // Another container still runs: show this one's end now. The last one's end is written
+        // by #finish together with the terminal phase.
+        if (this.#processes.size > 0) this.#write();
         resolve({ ...exit, exitCode });
-      });
+      }, this.#ctx.hostDirs);
       this.#processes.set(record.name, running);
       if (this.#terminating) running.signalMain("SIGTERM");
       record.state = { running: { startedAt } };

@@ -18,10 +18,15 @@ export interface RuntimeFaults {
   deleteJob(namespace: string, job: string, policy?: PropagationPolicy): void;
   /** Hold back every Job status write that adds a terminal condition by `ms`. */
   setConditionLag(ms: number): void;
-  /** Time between a pod's phase turning terminal and its containers' terminated state appearing. */
+  /**
+   * Failure mode C6: the pod's phase turns terminal this long before its containers' terminated
+   * state appears (0, the default, writes both in one update as kubelets since 1.24 do).
+   */
   setTerminatedStateDelay(ms: number): void;
   /** Make the oldest `dropLines` lines of a container's log unreadable (containerLogMaxSize rotation). */
   rotateLogs(namespace: string, pod: string, container: string, dropLines: number): number;
+  /** Step the node's clock by `byMs` now (negative: back, as NTP may): later log stamps carry it. */
+  stepNodeClock(byMs: number): void;
 }
 
 export function runtimeFaults(store: Store, kubelet: Kubelet, jobs: JobController): RuntimeFaults {
@@ -37,5 +42,6 @@ export function runtimeFaults(store: Store, kubelet: Kubelet, jobs: JobControlle
     setTerminatedStateDelay: (ms) => kubelet.setTerminatedStateDelay(ms),
     rotateLogs: (namespace, pod, container, dropLines) =>
       kubelet.logs.containerLog(namespace, pod, container)?.rotate(dropLines) ?? 0,
+    stepNodeClock: (byMs) => kubelet.logs.writing.clock.step(byMs),
   };
 }

@@ -6,6 +6,7 @@ import { JobController } from "../controllers/job-controller.ts";
 import { EventRecorder } from "../events/recorder.ts";
 import { TtlController } from "../controllers/ttl-controller.ts";
 import { Kubelet, type KubeletOptions } from "../kubelet/kubelet.ts";
+import { NodeClock, type NodeClockOptions } from "../kubelet/clock.ts";
 import { LogStore } from "../kubelet/log-store.ts";
 import type { LogSource } from "../kubelet/log-types.ts";
 import type { Store } from "../store/types.ts";
@@ -18,6 +19,10 @@ export interface RuntimeOptions extends KubeletOptions {
   conditionLagMs?: number;
   /** How long Events live (the API server's --event-ttl; default 1 h). */
   eventTtlMs?: number;
+  /** How the node's clock stamps log lines: zone, stdout/stderr jitter, a clock step (all off by default). */
+  nodeClock?: NodeClockOptions;
+  /** Lines longer than this many bytes are written as partial log entries (default 16384, as containerd). */
+  logFragmentBytes?: number;
 }
 
 export interface Runtime {
@@ -33,7 +38,8 @@ export interface Runtime {
 }
 
 export function startRuntime(store: Store, options: RuntimeOptions = {}): Runtime {
-  const logs = new LogStore();
+  const logs = new LogStore({ clock: new NodeClock(options.nodeClock),
+    ...(options.logFragmentBytes !== undefined ? { fragmentBytes: options.logFragmentBytes } : {}) });
   const invariants = new InvariantMonitor(store);
   const groundTruth = new GroundTruth(store, logs);
   const events = new EventRecorder(store, { ...(options.eventTtlMs !== undefined ? { ttlMs: options.eventTtlMs } : {}) });
@@ -71,6 +77,7 @@ export type { RuntimeFaults } from "./faults.ts";
 export type { GroundTruth, ContainerLines } from "./ground-truth.ts";
 export type { InvariantMonitor, Invariant, Violation } from "./invariants.ts";
 export type { KubeletOptions } from "../kubelet/kubelet.ts";
+export type { NodeClockOptions } from "../kubelet/clock.ts";
 export type { SimNode, Taint, Toleration } from "../kubelet/scheduler.ts";
 export type { ImageRuntime } from "../kubelet/images.ts";
 export type { ContainerExitRecord } from "../kubelet/pod-worker.ts";

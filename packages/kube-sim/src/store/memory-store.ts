@@ -7,7 +7,7 @@ import { coreFromEventsV1, eventsV1FromCore, isEventsV1 } from "./event-versions
 import { randomSuffix } from "./names.ts";
 import { checkPreconditions, podGracePeriod } from "./deletion-rules.ts";
 import {
-  alreadyExists, badRequest, conflict, invalid, namespaceNotFound, notFound, staleConflict, expired, resourceExpired, LIST_TOO_OLD,
+  alreadyExists, badRequest, invalid, namespaceNotFound, notFound, staleConflict, expired, resourceExpired, LIST_TOO_OLD,
 } from "./errors.ts";
 import { omitEmpty } from "./omitempty.ts";
 import { EVENTS, NAMESPACES, PODS, apiVersionOf, definitionOf, STORED_RESOURCES } from "./resources.ts";

@@ -21,7 +21,7 @@ export interface Client {
 /** Starts one sim (fast kubelet timings unless overridden) and a client-node client for it. */
 export async function startClient(options: KubeSimOptions = {}): Promise<Client> {
   const runtime = options.runtime === false ? false
-    : { terminatedStateDelayMs: 0, imagePullBackOffMs: 200, configRetryMs: 200, ...options.runtime };
+    : { imagePullBackOffMs: 200, configRetryMs: 200, ...options.runtime };
   const sim = await startKubeSim({ ...options, runtime });
   const kc = new KubeConfig();
   kc.loadFromString(sim.kubeconfig);
