@@ -84,9 +84,14 @@ export interface KubeSim {
 
 const NO_LOGS: LogSource = { containerLog: () => undefined };
 
-/** A kubeconfig for `url` and `token`; an https URL needs `caPem`, the CA clients are to trust. */
+/**
+ * A kubeconfig for `url` and `token`; an https URL needs `caPem`, the CA clients are to trust.
+ * Without one (plain HTTP) it says insecure-skip-tls-verify, which client-node demands before it
+ * will use an http:// server at all.
+ */
 export function kubeconfigText(url: string, token: string, user = "kube-sim-admin", caPem?: string): string {
-  const trust = caPem === undefined ? {} : { "certificate-authority-data": Buffer.from(caPem).toString("base64") };
+  const trust = caPem === undefined ? { "insecure-skip-tls-verify": true }
+    : { "certificate-authority-data": Buffer.from(caPem).toString("base64") };
   return toYaml({
     apiVersion: "v1", kind: "Config", preferences: {},
     clusters: [{ name: "kube-sim", cluster: { server: url, ...trust } }],
