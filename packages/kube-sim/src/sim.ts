@@ -15,7 +15,6 @@ import { RequestRecord } from "./api/request-record.ts";
 import { HttpFaults } from "./faults/http-faults.ts";
 import { startRuntime } from "./runtime/index.ts";
 import type { Runtime, RuntimeOptions } from "./runtime/index.ts";
-import { generateServingTls } from "./tls.ts";
 
 export interface SimUser {
   token: string;
@@ -117,7 +116,8 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
   for (const user of options.users ?? []) addUser(user);
   const faults = new HttpFaults();
   const requests = new RequestRecord();
-  const tls = options.tls === false ? undefined : await generateServingTls();
+  // Loaded on first use: the certificate library takes ~100 ms to import, which plain HTTP skips.
+  const tls = options.tls === false ? undefined : await (await import("./tls.ts")).generateServingTls();
   const runtime = options.runtime === false ? undefined : startRuntime(store, options.runtime ?? {});
   const logSource = options.logSource ?? runtime?.logSource ?? NO_LOGS;
   const server = new ApiServer({
