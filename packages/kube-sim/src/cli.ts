@@ -10,7 +10,7 @@ import type { SimUser } from "./sim.ts";
 
 const USAGE = `usage: kube-sim serve [options]
   --port P            listen on 127.0.0.1:P (default: a free port)
-  --kubeconfig FILE   write the admin kubeconfig here (default: a temp file)
+  --kubeconfig FILE   write the admin kubeconfig here (default: a temp file), and the CA as FILE.ca.crt
   --token T           the admin token (default: random)
   --rbac FILE         Role/ClusterRole YAML: adds a user limited to these rules
   --rbac-token T      that user's token (default: random); its kubeconfig is FILE.rbac next to --kubeconfig
@@ -53,7 +53,14 @@ async function main(argv: string[]): Promise<void> {
     ...(values.token ? { token: values.token } : {}), ...(values["no-runtime"] ? { runtime: false } : {}),
     ...(values.http ? { tls: false } : {}),
     ...(values.http && !values["no-anonymous"] ? { anonymous: "admin" as const } : {}) });
-  process.stdout.write(`kube-sim listening on ${sim.url}\nkubeconfig: ${sim.kubeconfigPath}\n`);
+  process.stdout.write(`kube-sim listening on ${sim.url}\n`);
+  if (sim.caPem !== undefined) {
+    // For clients that take a CA file (curl --cacert); kubeconfigs carry it inline.
+    const caPath = `${sim.kubeconfigPath}.ca.crt`;
+    await writeFile(caPath, sim.caPem);
+    process.stdout.write(`CA certificate: ${caPath}\n`);
+  }
+  process.stdout.write(`kubeconfig: ${sim.kubeconfigPath}\n`);
   const limited = users[0];
   if (limited) {
     const rbacPath = `${sim.kubeconfigPath}.rbac`;

@@ -50,6 +50,7 @@ test("kube-sim serve: HTTPS by default, --rbac writes a limited kubeconfig, no t
     assert.match(served.url, /^https:\/\/127\.0\.0\.1:\d+$/);
     const text = await readFile(kubeconfig, "utf8");
     assert.doesNotMatch(text, /insecure-skip-tls-verify/);
+    assert.equal(await readFile(`${kubeconfig}.ca.crt`, "utf8"), kubeconfigCa(text), "the CA file is the kubeconfig's CA");
     trustCa(kubeconfigCa(text));
     assert.equal((await fetch(`${served.url}/api/v1/pods`)).status, 401, "no anonymous admin over HTTPS");
     const limited = new KubeConfig();
