@@ -124,7 +124,7 @@ function decodeMessage(reader: Reader, schema: MessageSchema, where: string): Re
     const [name, type] = known;
     const path = `${where}.${name}`;
     if (typeof type === "object" && "map" in type) {
-      const entry = decodeMessage(reader.sub(), { 1: ["key", "string"], 2: ["value", type.map] }, path);
+      const entry = decodeValue(reader, wireType, { 1: ["key", "string"], 2: ["value", type.map] }, path) as Record<string, unknown>;
       out[name] = { ...(out[name] as object | undefined), [String(entry.key ?? "")]: entry.value ?? "" };
     } else if (typeof type === "object" && "repeated" in type) {
       const value = decodeValue(reader, wireType, type.repeated, path);
