@@ -1,4 +1,4 @@
-// The raw log transport against kube-sim over HTTP: the request it sends, a body that ends only
+// The raw log transport against kube-sim (over HTTPS, the default): the request it sends, a body that ends only
 // when the response really completed, a dropped connection as an error (never a silent end), HTTP
 // errors with the Status message, and an abort that ends quietly.
 import { after, before, test } from "node:test";

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// kube-sim serve [--port P] [--kubeconfig FILE] [--rbac role.yaml] [--rbac-token T] [--token T]
+// kube-sim serve [--port P] [--kubeconfig FILE] [--rbac role.yaml] [--rbac-token T] [--token T] [--http]
 // Runs the simulator until SIGINT/SIGTERM and prints where clients find it.
 import { readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
@@ -10,15 +10,18 @@ import type { SimUser } from "./sim.ts";
 
 const USAGE = `usage: kube-sim serve [options]
   --port P            listen on 127.0.0.1:P (default: a free port)
-  --kubeconfig FILE   write the admin kubeconfig here (default: a temp file)
+  --kubeconfig FILE   write the admin kubeconfig here (default: a temp file), and the CA as FILE.ca.crt
   --token T           the admin token (default: random)
   --rbac FILE         Role/ClusterRole YAML: adds a user limited to these rules
   --rbac-token T      that user's token (default: random); its kubeconfig is FILE.rbac next to --kubeconfig
   --history-limit N   watch window: events per resource type a watch can resume from (default 100)
   --history-max-age-ms MS  watch window: how long an event stays replayable (default 75000)
   --no-runtime        API only: no Job controller, no kubelet
-  --no-anonymous      answer requests without a token 401 (by default they are admin, because
-                      kubectl sends no bearer token over plain HTTP; the server listens on 127.0.0.1 only)`;
+  --http              serve plain HTTP instead of HTTPS (HTTPS uses a CA made at start, which the
+                      kubeconfig carries); kubectl sends no bearer token over plain HTTP, so with
+                      --http requests without a token act as an anonymous admin
+  --no-anonymous      with --http: answer requests without a token 401 instead
+                      (over HTTPS they always get 401; the server listens on 127.0.0.1 only)`;
 
 function fail(message: string): never {
   process.stderr.write(`kube-sim: ${message}\n${USAGE}\n`);
@@ -40,7 +43,8 @@ async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: {
     port: { type: "string" }, kubeconfig: { type: "string" }, token: { type: "string" },
     rbac: { type: "string" }, "rbac-token": { type: "string" },
-    "history-limit": { type: "string" }, "history-max-age-ms": { type: "string" }, "no-runtime": { type: "boolean" }, "no-anonymous": { type: "boolean" }, help: { type: "boolean" },
+    "history-limit": { type: "string" }, "history-max-age-ms": { type: "string" }, "no-runtime": { type: "boolean" }, "no-anonymous": { type: "boolean" },
+    http: { type: "boolean" }, help: { type: "boolean" },
   } });
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
@@ -62,8 +66,16 @@ async function main(argv: string[]): Promise<void> {
   }
   const sim = await startKubeSim({ port, users, ...history, ...(values.kubeconfig ? { kubeconfigPath: values.kubeconfig } : {}),
     ...(values.token ? { token: values.token } : {}), ...(values["no-runtime"] ? { runtime: false } : {}),
-    ...(values["no-anonymous"] ? {} : { anonymous: "admin" as const }) });
-  process.stdout.write(`kube-sim listening on ${sim.url}\nkubeconfig: ${sim.kubeconfigPath}\n`);
+    ...(values.http ? { tls: false } : {}),
+    ...(values.http && !values["no-anonymous"] ? { anonymous: "admin" as const } : {}) });
+  process.stdout.write(`kube-sim listening on ${sim.url}\n`);
+  if (sim.caPem !== undefined) {
+    // For clients that take a CA file (curl --cacert); kubeconfigs carry it inline.
+    const caPath = `${sim.kubeconfigPath}.ca.crt`;
+    await writeFile(caPath, sim.caPem);
+    process.stdout.write(`CA certificate: ${caPath}\n`);
+  }
+  process.stdout.write(`kubeconfig: ${sim.kubeconfigPath}\n`);
   const limited = users[0];
   if (limited) {
     const rbacPath = `${sim.kubeconfigPath}.rbac`;

@@ -1,5 +1,6 @@
-// Composition: the store, the API server, faults, the request record and (when present) the
-// runtime (controllers + kubelet), with a kubeconfig written for clients.
+// Composition: the store, the API server (HTTPS with a CA made at start, or plain HTTP), faults,
+// the request record and (when present) the runtime (controllers + kubelet), with a kubeconfig
+// written for clients.
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -45,15 +46,23 @@ export interface KubeSimOptions {
   logSource?: LogSource;
   /**
    * Rules for requests without a token (user "system:anonymous"); none by default (401).
-   * kubectl sends no bearer token over plain HTTP, so kubectl use needs "admin" (or rules).
+   * kubectl sends no bearer token over plain HTTP, so kubectl with `tls: false` needs "admin".
    */
   anonymous?: "admin" | PolicyRule[];
+  /**
+   * HTTPS (the default) with a CA generated at start, trusted through the kubeconfig's
+   * certificate-authority-data; `false` serves plain HTTP.
+   */
+  tls?: boolean;
   /** The controllers and the process kubelet; on by default, `false` for an API-only sim. */
   runtime?: RuntimeOptions | false;
 }
 
 export interface KubeSim {
+  /** https://127.0.0.1:PORT (http:// with `tls: false`). */
   url: string;
+  /** The CA certificate (PEM) that signed the serving certificate; undefined with `tls: false`. */
+  caPem: string | undefined;
   /** The admin token. */
   token: string;
   kubeconfigPath: string;
@@ -76,10 +85,17 @@ export interface KubeSim {
 
 const NO_LOGS: LogSource = { containerLog: () => undefined };
 
-export function kubeconfigText(url: string, token: string, user = "kube-sim-admin"): string {
+/**
+ * A kubeconfig for `url` and `token`; an https URL needs `caPem`, the CA clients are to trust.
+ * Without one (plain HTTP) it says insecure-skip-tls-verify, which client-node demands before it
+ * will use an http:// server at all.
+ */
+export function kubeconfigText(url: string, token: string, user = "kube-sim-admin", caPem?: string): string {
+  const trust = caPem === undefined ? { "insecure-skip-tls-verify": true }
+    : { "certificate-authority-data": Buffer.from(caPem).toString("base64") };
   return toYaml({
     apiVersion: "v1", kind: "Config", preferences: {},
-    clusters: [{ name: "kube-sim", cluster: { server: url, "insecure-skip-tls-verify": true } }],
+    clusters: [{ name: "kube-sim", cluster: { server: url, ...trust } }],
     users: [{ name: user, user: { token } }],
     contexts: [{ name: "kube-sim", context: { cluster: "kube-sim", user, namespace: "default" } }],
     "current-context": "kube-sim",
@@ -103,6 +119,8 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
   for (const user of options.users ?? []) addUser(user);
   const faults = new HttpFaults();
   const requests = new RequestRecord();
+  // Loaded on first use: the certificate library takes ~100 ms to import, which plain HTTP skips.
+  const tls = options.tls === false ? undefined : await (await import("./tls.ts")).generateServingTls();
   const runtime = options.runtime === false ? undefined : startRuntime(store, options.runtime ?? {});
   const logSource = options.logSource ?? runtime?.logSource ?? NO_LOGS;
   const server = new ApiServer({
@@ -111,6 +129,7 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
     ...(options.anonymous ? { anonymous: { user: "system:anonymous",
       rules: options.anonymous === "admin" ? ADMIN_RULES : options.anonymous } } : {}),
     ...(options.port !== undefined ? { port: options.port } : {}),
+    ...(tls ? { tls: { certPem: tls.certPem, keyPem: tls.keyPem } } : {}),
     ...(options.bookmarkIntervalMs !== undefined ? { bookmarkIntervalMs: options.bookmarkIntervalMs } : {}),
   });
   try {
@@ -121,12 +140,13 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
   }
   const tempDir = options.kubeconfigPath ? undefined : await mkdtemp(path.join(tmpdir(), "kube-sim-"));
   const kubeconfigPath = options.kubeconfigPath ?? path.join(tempDir ?? "", "kubeconfig");
-  const kubeconfig = kubeconfigText(server.url, token);
+  const caPem = tls?.caPem;
+  const kubeconfig = kubeconfigText(server.url, token, undefined, caPem);
   await writeFile(kubeconfigPath, kubeconfig, { mode: 0o600 });
   let stopped = false;
   return {
-    url: server.url, token, kubeconfigPath, kubeconfig, store, faults, requests, tokens, server, runtime, addUser,
-    kubeconfigFor: (other, user) => kubeconfigText(server.url, other, user),
+    url: server.url, caPem, token, kubeconfigPath, kubeconfig, store, faults, requests, tokens, server, runtime, addUser,
+    kubeconfigFor: (other, user) => kubeconfigText(server.url, other, user, caPem),
     async stop() {
       if (stopped) return;
       stopped = true;

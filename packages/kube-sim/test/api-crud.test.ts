@@ -6,6 +6,7 @@ import {
 } from "@kubernetes/client-node";
 import type { V1Job } from "@kubernetes/client-node";
 import { startKubeSim } from "../src/sim.ts";
+import { trustCa } from "./support/trust.ts";
 import type { KubeSim } from "../src/sim.ts";
 
 let sim: KubeSim;
@@ -15,6 +16,7 @@ let kc: KubeConfig;
 
 before(async () => {
   sim = await startKubeSim({ runtime: false });
+  trustCa(sim.caPem);
   kc = new KubeConfig();
   kc.loadFromFile(sim.kubeconfigPath);
   core = kc.makeApiClient(CoreV1Api);

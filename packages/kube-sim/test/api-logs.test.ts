@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { PassThrough } from "node:stream";
 import { ApiException, CoreV1Api, KubeConfig, Log } from "@kubernetes/client-node";
 import { startKubeSim } from "../src/sim.ts";
+import { trustCa } from "./support/trust.ts";
 import type { KubeSim } from "../src/sim.ts";
 import type { ContainerLog, LogLine, LogSource } from "../src/kubelet/log-types.ts";
 import { formatRfc3339Nano } from "../src/kubelet/clock.ts";
@@ -57,6 +58,7 @@ async function pod(name: string, containers: string[], nodeName?: string): Promi
 
 before(async () => {
   sim = await startKubeSim({ runtime: false, logSource: source });
+  trustCa(sim.caPem);
   kc = new KubeConfig();
   kc.loadFromString(sim.kubeconfig);
   core = kc.makeApiClient(CoreV1Api);

@@ -4,6 +4,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { ApiException, AuthorizationV1Api, BatchV1Api, CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { startKubeSim } from "../src/sim.ts";
+import { trustCa } from "./support/trust.ts";
 import type { KubeSim } from "../src/sim.ts";
 import { ruleAllows, rulesFromYaml } from "../src/api/rbac.ts";
 import type { AccessAttributes, PolicyRule } from "../src/api/rbac.ts";
@@ -44,6 +45,7 @@ let limited: KubeConfig;
 
 before(async () => {
   sim = await startKubeSim({ runtime: false, users: [{ token: "limited-token", user: "limited", rbacYaml: ROLE_YAML }] });
+  trustCa(sim.caPem);
   sim.store.create({ group: "", version: "v1", resource: "namespaces", kind: "Namespace", namespaced: false },
     { apiVersion: "v1", kind: "Namespace", metadata: { name: "agents" } });
   limited = new KubeConfig();

@@ -3,6 +3,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { ApiException, CoreV1Api, KubeConfig, Watch } from "@kubernetes/client-node";
 import { startKubeSim } from "../src/sim.ts";
+import { trustCa } from "./support/trust.ts";
 import type { KubeSim } from "../src/sim.ts";
 import type { ContainerLog, LogLine } from "../src/kubelet/log-types.ts";
 
@@ -29,6 +30,7 @@ let core: CoreV1Api;
 
 before(async () => {
   sim = await startKubeSim({ runtime: false, logSource: { containerLog: () => live } });
+  trustCa(sim.caPem);
   kc = new KubeConfig();
   kc.loadFromString(sim.kubeconfig);
   core = kc.makeApiClient(CoreV1Api);

@@ -2,7 +2,7 @@
 // (a leaked bookmark interval kept test processes alive after stop()).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import http from "node:http";
+import https from "node:https";
 import { setTimeout as sleep } from "node:timers/promises";
 import { startKubeSim } from "../src/index.ts";
 
@@ -12,8 +12,8 @@ test("stop() during a delayed watch leaves no bookmark timer running", async () 
   const baseline = timers();
   const sim = await startKubeSim({ runtime: false, bookmarkIntervalMs: 20 });
   sim.faults.addLatency({ path: "watch=", ms: 300 });
-  const request = http.get(`${sim.url}/api/v1/namespaces/default/configmaps?watch=true&allowWatchBookmarks=true`,
-    { headers: { authorization: `Bearer ${sim.token}` } });
+  const request = https.get(`${sim.url}/api/v1/namespaces/default/configmaps?watch=true&allowWatchBookmarks=true`,
+    { headers: { authorization: `Bearer ${sim.token}` }, ca: sim.caPem });
   request.on("error", () => { /* the server goes away under it: expected */ });
   await sleep(50);
   await sim.stop();

@@ -54,7 +54,9 @@ before(async () => {
   });
   await writeFile(path.join(dir, "hello.yaml"), jobYaml("hello", "echo hello from kubectl"));
   await writeFile(path.join(dir, "hello-gold.yaml"), jobYaml("hello", "echo hello from kubectl", "gold"));
-  await writeFile(path.join(dir, "slow.yaml"), jobYaml("slow", "echo first; sleep 0.5; echo second"));
+  // Running for 3 s: `kubectl wait --for=jsonpath={.status.active}=1` (a fresh kubectl process,
+  // slow on a loaded machine) must catch it active; with 0.5 s it once missed the window.
+  await writeFile(path.join(dir, "slow.yaml"), jobYaml("slow", "echo first; sleep 3; echo second"));
 });
 
 after(async () => {

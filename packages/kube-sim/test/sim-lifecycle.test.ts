@@ -1,18 +1,20 @@
-// The sim's lifecycle: stop() ends open watches and log streams; the CLI enforces --rbac rules
-// and --no-anonymous, and exits on SIGTERM.
+// The sim's lifecycle: stop() ends open watches and log streams; `kube-sim serve` serves HTTPS
+// with its CA in the kubeconfig, enforces --rbac rules, answers requests without a token 401 (an
+// anonymous admin only with --http, unless --no-anonymous), and exits on SIGTERM.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { ApiException, CoreV1Api, KubeConfig, Watch } from "@kubernetes/client-node";
 import { startKubeSim } from "../src/sim.ts";
+import { serve } from "./support/serve.ts";
+import { kubeconfigCa, trustCa } from "./support/trust.ts";
 
 test("stop() ends open watches and follow streams and refuses new connections", async () => {
   const sim = await startKubeSim({ runtime: false,
     logSource: { containerLog: () => ({ ended: false, lines: () => [], follow: () => () => {} }) } });
+  trustCa(sim.caPem);
   const kc = new KubeConfig();
   kc.loadFromString(sim.kubeconfig);
   await kc.makeApiClient(CoreV1Api).createNamespacedPod({ namespace: "default", body: { metadata: { name: "p" },
@@ -30,7 +32,6 @@ test("stop() ends open watches and follow streams and refuses new connections", 
   await assert.rejects(fetch(`${sim.url}/version`), /fetch failed/);
 });
 
-const CLI = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
 const ROLE = `apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata: { name: reader }
@@ -40,31 +41,44 @@ rules:
     verbs: ["list"]
 `;
 
-test("kube-sim serve --rbac writes a limited kubeconfig; --no-anonymous answers 401; SIGTERM stops it", async () => {
+test("kube-sim serve: HTTPS by default, --rbac writes a limited kubeconfig, no token → 401, SIGTERM stops it", async () => {
   const dir = await mkdtemp(path.join(tmpdir(), "kube-sim-cli-"));
   try {
     await writeFile(path.join(dir, "role.yaml"), ROLE);
     const kubeconfig = path.join(dir, "kc");
-    const child = spawn(process.execPath, ["--conditions=source", CLI, "serve", "--no-runtime", "--no-anonymous",
-      "--kubeconfig", kubeconfig, "--rbac", path.join(dir, "role.yaml"), "--rbac-token", "reader-token"], { stdio: ["ignore", "pipe", "inherit"] });
-    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
-    let out = "";
-    await new Promise<void>((resolve, reject) => {
-      child.stdout.on("data", (chunk: Buffer) => {
-        out += chunk.toString();
-        if (out.includes("RBAC from")) resolve();
-      });
-      void exited.then((code) => reject(new Error(`serve exited with ${code}: ${out}`)));
-    });
-    const url = /listening on (\S+)/.exec(out)?.[1] ?? "";
-    assert.equal((await fetch(`${url}/api/v1/pods`)).status, 401);
+    const served = await serve(["--no-runtime", "--kubeconfig", kubeconfig, "--rbac", path.join(dir, "role.yaml"), "--rbac-token", "reader-token"]);
+    assert.match(served.url, /^https:\/\/127\.0\.0\.1:\d+$/);
+    const text = await readFile(kubeconfig, "utf8");
+    assert.doesNotMatch(text, /insecure-skip-tls-verify/);
+    assert.equal(await readFile(`${kubeconfig}.ca.crt`, "utf8"), kubeconfigCa(text), "the CA file is the kubeconfig's CA");
+    trustCa(kubeconfigCa(text));
+    assert.equal((await fetch(`${served.url}/api/v1/pods`)).status, 401, "no anonymous admin over HTTPS");
     const limited = new KubeConfig();
     limited.loadFromFile(`${kubeconfig}.rbac`);
+    assert.equal(limited.getCurrentCluster()?.server, served.url);
     const core = limited.makeApiClient(CoreV1Api);
     assert.deepEqual((await core.listPodForAllNamespaces()).items, []);
     await assert.rejects(core.listNamespacedSecret({ namespace: "default" }), (e: unknown) => e instanceof ApiException && e.code === 403);
-    child.kill("SIGTERM");
-    assert.equal(await exited, 0);
+    assert.equal(await served.stop(), 0);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("kube-sim serve --http: plain HTTP, no token is an anonymous admin unless --no-anonymous", async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), "kube-sim-cli-"));
+  try {
+    const open = await serve(["--http", "--no-runtime", "--kubeconfig", path.join(dir, "open")]);
+    const closed = await serve(["--http", "--no-anonymous", "--no-runtime", "--kubeconfig", path.join(dir, "closed")]);
+    try {
+      assert.match(open.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+      assert.doesNotMatch(await readFile(path.join(dir, "open"), "utf8"), /certificate-authority/);
+      assert.equal((await fetch(`${open.url}/api/v1/pods`)).status, 200);
+      assert.equal((await fetch(`${closed.url}/api/v1/pods`)).status, 401);
+    } finally {
+      assert.equal(await open.stop(), 0);
+      assert.equal(await closed.stop(), 0);
+    }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

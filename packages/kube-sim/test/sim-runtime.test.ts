@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { BatchV1Api, CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { startKubeSim } from "../src/sim.ts";
+import { trustCa } from "./support/trust.ts";
 import type { KubeSim } from "../src/sim.ts";
 
 let sim: KubeSim;
@@ -13,6 +14,7 @@ let batch: BatchV1Api;
 
 before(async () => {
   sim = await startKubeSim();
+  trustCa(sim.caPem);
   const kc = new KubeConfig();
   kc.loadFromFile(sim.kubeconfigPath);
   core = kc.makeApiClient(CoreV1Api);

@@ -132,7 +132,17 @@ async function httpError(res: IncomingMessage, request: LogRequest): Promise<Log
 
 function networkError(error: NodeJS.ErrnoException, url: URL | null): LogTransportError {
   const where = url === null ? "log stream" : `log request to ${url.host}`;
+  if (isCertificateError(error)) {
+    // Not transient: a server the kubeconfig's CA does not vouch for stays untrusted on retry.
+    return new LogTransportError(`${where} failed TLS verification: the server's certificate is not trusted by the `
+      + `kubeconfig's certificate-authority (${error.message}, ${error.code ?? "no code"})`, { code: error.code ?? "ERR_TLS_CERT", cause: error });
+  }
   return new LogTransportError(`${where} failed: ${error.message}`, { code: error.code ?? "ECONNRESET", cause: error });
+}
+
+/** Node's certificate verification failures (OpenSSL's X509_V_ERR names, or ERR_TLS_CERT_ALTNAME_INVALID). */
+function isCertificateError(error: NodeJS.ErrnoException): boolean {
+  return typeof error.code === "string" && /CERT|SELF_SIGNED|VERIFY|ISSUER/.test(error.code);
 }
 
 // eslint-disable-next-line require-yield -- an aborted open yields nothing and ends.

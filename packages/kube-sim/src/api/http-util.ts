@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { parse as parseYaml } from "yaml";
 import { StatusError, statusFailure } from "../store/errors.ts";
 import type { StatusBody } from "../store/types.ts";
+import { decodeKubeProtobuf } from "./protobuf.ts";
 
 export function sendJson(res: ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}): void {
   if (res.headersSent || res.destroyed) return;
@@ -34,7 +35,7 @@ export function routeNotFound(): StatusError {
 export function unsupportedMediaType(contentType: string): StatusError {
   return new StatusError(statusFailure(415, "UnsupportedMediaType",
     `the body of the request was in an unknown format (${contentType}) - accepted media types include: `
-    + "application/json, application/yaml (kube-sim does not speak protobuf: use a client that sends JSON)"));
+    + "application/json, application/yaml, application/vnd.kubernetes.protobuf"));
 }
 
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
@@ -52,11 +53,12 @@ export async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** Parses a JSON (or YAML) request body; protobuf is refused with 415. */
+/** Parses a JSON (or YAML) request body, or the protobuf of the few kinds kubectl's typed commands send. */
 export function parseBody(contentType: string | undefined, body: Buffer): unknown {
   const type = (contentType ?? "application/json").split(";")[0]?.trim() ?? "";
-  if (type.includes("protobuf")) throw unsupportedMediaType(type);
   if (body.length === 0) return undefined;
+  if (type === "application/vnd.kubernetes.protobuf") return decodeKubeProtobuf(body);
+  if (type.includes("protobuf")) throw unsupportedMediaType(type);
   const text = body.toString("utf8");
   try {
     return type.includes("yaml") ? parseYaml(text) : JSON.parse(text);

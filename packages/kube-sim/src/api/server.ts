@@ -1,6 +1,7 @@
-// kube-sim's HTTP API server: authentication, RBAC, discovery, resource verbs, watches, pod logs,
-// HTTP faults and the request record. Listens on 127.0.0.1 only.
+// kube-sim's API server: authentication, RBAC, discovery, resource verbs, watches, pod logs,
+// HTTP faults and the request record, over HTTPS (or plain HTTP). Listens on 127.0.0.1 only.
 import { createServer } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -38,9 +39,11 @@ export interface ApiServerOptions {
   bookmarkIntervalMs?: number;
   /**
    * Who a request without a token is (the real server's anonymous auth). kubectl does not send
-   * bearer tokens over plain HTTP, so `kube-sim serve` answers it as an anonymous admin.
+   * bearer tokens over plain HTTP, so `kube-sim serve --http` answers it as an anonymous admin.
    */
   anonymous?: Subject;
+  /** Serve HTTPS with this certificate and key (PEM); plain HTTP when absent. */
+  tls?: { certPem: string; keyPem: string };
 }
 
 const PUBLIC_PATHS = new Set(["/version", "/healthz", "/readyz", "/livez"]);
@@ -62,11 +65,13 @@ export class ApiServer {
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `${this.options.tls ? "https" : "http"}://127.0.0.1:${this.port}`;
   }
 
   async start(): Promise<void> {
-    const server = createServer((req, res) => void this.handle(req, res));
+    const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
+    const tls = this.options.tls;
+    const server = tls ? createTlsServer({ cert: tls.certPem, key: tls.keyPem }, handler) : createServer(handler);
     server.on("connection", (socket) => {
       if (this.refusing) {
         socket.destroy();

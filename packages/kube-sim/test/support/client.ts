@@ -10,6 +10,7 @@ import { BatchV1Api, CoreV1Api, KubeConfig, Log, Watch } from "@kubernetes/clien
 import type { LogOptions, V1Job, V1Pod } from "@kubernetes/client-node";
 import { startKubeSim } from "../../src/sim.ts";
 import type { KubeSim, KubeSimOptions } from "../../src/sim.ts";
+import { trustCa } from "./trust.ts";
 
 export interface Client {
   sim: KubeSim;
@@ -23,6 +24,7 @@ export async function startClient(options: KubeSimOptions = {}): Promise<Client>
   const runtime = options.runtime === false ? false
     : { imagePullBackOffMs: 200, configRetryMs: 200, ...options.runtime };
   const sim = await startKubeSim({ ...options, runtime });
+  trustCa(sim.caPem); // postFault and raw reads use fetch()
   const kc = new KubeConfig();
   kc.loadFromString(sim.kubeconfig);
   return { sim, kc, core: kc.makeApiClient(CoreV1Api), batch: kc.makeApiClient(BatchV1Api) };
