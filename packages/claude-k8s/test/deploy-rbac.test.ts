@@ -68,6 +68,8 @@ test("deploy/rbac.yaml allows the adapter's whole object flow", async () => {
   assert.deepEqual(found.items.map((j) => j.metadata?.name), [plan.jobName]);
   await core.listNamespacedPod({ namespace: NS, labelSelector: selectorForAgent("agent-1") });
   await core.listNamespacedEvent({ namespace: NS });
+  // testEnvironment's claim check: allowed to look (a 404 here, not a 403).
+  assert.equal(await statusOf(() => core.readNamespacedPersistentVolumeClaim({ namespace: NS, name: "workspace" })), 404);
   await batch.deleteNamespacedJob({ namespace: NS, name: plan.jobName, propagationPolicy: "Background" });
   await core.deleteNamespacedSecret({ namespace: NS, name: plan.secretName });
   await leases.deleteNamespacedLease({ namespace: NS, name: lease.metadata?.name ?? "" });
