@@ -213,3 +213,10 @@ test("a server that forces sandboxed execution is told what that means for claud
   const any = await run({ ...GOOD, kubeconfig: kubeconfigFile("sa", sim.url, "sa") }, { env: { PAPERCLIP_EXECUTION_MODE: "any" } });
   assert.ok(!codes(any).includes("k8s_server_forces_sandbox"));
 });
+
+test("a broken namespace or kubeconfig setting skips the cluster checks instead of asking the wrong namespace", async () => {
+  const result = await run({ ...GOOD, namespace: "Not_A_Label", kubeconfig: kubeconfigFile("sa", sim.url, "sa") });
+  assert.match(find(result, "k8s_cluster_not_checked").message, /fix namespace first/);
+  assert.ok(!codes(result).includes("k8s_api_reachable"));
+  assert.equal(result.status, "fail");
+});

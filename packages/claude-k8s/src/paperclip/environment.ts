@@ -61,6 +61,9 @@ export function executionPolicyChecks(env: Record<string, string | undefined>): 
   }];
 }
 
+/** Settings that decide which cluster and namespace the cluster checks ask. */
+const CLUSTER_FIELDS: readonly string[] = ["kubeconfig", "namespace"];
+
 export function statusOf(checks: readonly AdapterEnvironmentCheck[]): AdapterEnvironmentTestStatus {
   if (checks.some((check) => check.level === "error")) return "fail";
   if (checks.some((check) => check.level === "warn")) return "warn";
@@ -69,7 +72,10 @@ export function statusOf(checks: readonly AdapterEnvironmentCheck[]): AdapterEnv
 
 /** Config-only environment checks, in the order the UI lists them. */
 export function configEnvironmentChecks(rawConfig: unknown): AdapterEnvironmentCheck[] {
-  const parsed = parseAdapterConfig(rawConfig);
+  return checksOfParsed(parseAdapterConfig(rawConfig));
+}
+
+function checksOfParsed(parsed: ParsedConfig): AdapterEnvironmentCheck[] {
   const checks = issueChecks(parsed);
   if (parsed.errors.length === 0) {
     checks.unshift({ code: "k8s_config_valid", level: "info", message: "The adapter configuration is valid." });
@@ -88,9 +94,16 @@ export async function testEnvironment(
   options: TestEnvironmentOptions = {},
 ): Promise<AdapterEnvironmentTestResult> {
   const env = options.env ?? process.env;
-  const checks = configEnvironmentChecks(ctx.config);
-  const { config } = parseAdapterConfig(ctx.config);
-  checks.push(...await clusterEnvironmentChecks(config, { ...options, env }));
+  const parsed = parseAdapterConfig(ctx.config);
+  const checks = checksOfParsed(parsed);
+  // Asking a cluster picked from a broken setting would mislead (another namespace, no kubeconfig).
+  const blocking = parsed.errors.filter((issue) => CLUSTER_FIELDS.includes(issue.field));
+  if (blocking.length > 0) {
+    checks.push({ code: "k8s_cluster_not_checked", level: "info",
+      message: `The cluster was not checked: fix ${blocking.map((issue) => issue.field).join(", ")} first.` });
+  } else {
+    checks.push(...await clusterEnvironmentChecks(parsed.config, { ...options, env }));
+  }
   checks.push(...executionPolicyChecks(env));
   const now = options.now ?? (() => new Date());
   return { adapterType: ADAPTER_TYPE, status: statusOf(checks), checks, testedAt: now().toISOString() };
