@@ -189,7 +189,7 @@ test("a forbidden-key predicate passed in is honoured", () => {
 
 const unknownKeyCases = [
   { raw: { modle: "x" }, warned: ["modle"] },
-  { raw: { cwd: "/tmp", command: "claude" }, warned: ["cwd", "command"] },
+  { raw: { cwd: "/tmp", command: "claude", colour: "blue" }, warned: ["colour"] },
   { raw: { paperclipRuntimeSkills: [], paperclipSkillSync: {}, paperclipConnectorSkillDigest: "d", instructionsBundleMode: "managed" }, warned: [] },
 ];
 
@@ -203,7 +203,7 @@ for (const { raw, warned } of unknownKeyCases) {
 }
 
 const suggestionCases: Array<[string, string | null]> = [
-  ["modle", "model"], ["timeoutsec", "timeoutSec"], ["nodeselector", "nodeSelector"], ["lables", "labels"], ["cwd", null],
+  ["modle", "model"], ["timeoutsec", "timeoutSec"], ["nodeselector", "nodeSelector"], ["lables", "labels"], ["colour", null],
 ];
 for (const [key, guess] of suggestionCases) {
   test(`unknown key ${key} ${guess ? `suggests ${guess}` : "suggests nothing"}`, () => {

@@ -6,12 +6,14 @@ import { readFileSync } from "node:fs";
 import {
   ApiException, AuthorizationV1Api, BatchV1Api, CoordinationV1Api, CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions,
 } from "@kubernetes/client-node";
-import { startKubeSim, type KubeSim } from "kube-sim";
+import { rulesFromYaml, startKubeSim, type KubeSim } from "kube-sim";
 import { defaultConfig } from "../src/config/parse.ts";
+import { JOB_NAMESPACE_ACCESS, SERVER_POD_ACCESS, type RequiredAccess } from "../src/spec/access.ts";
 import { buildLease, microTime, ownerPatch, planRun, selectorForAgent, agentLeaseName, leaseLabels } from "../src/spec/index.ts";
 
 const ROLE = readFileSync(new URL("../../../deploy/rbac.yaml", import.meta.url), "utf8");
 const NS = "paperclip-agents";
+const SERVER_NS = "paperclip";
 const USER = "system:serviceaccount:paperclip:paperclip";
 let sim: KubeSim;
 let core: CoreV1Api;
@@ -20,7 +22,7 @@ let leases: CoordinationV1Api;
 let reviews: AuthorizationV1Api;
 
 before(async () => {
-  sim = await startKubeSim({ runtime: false, namespaces: ["default", NS],
+  sim = await startKubeSim({ runtime: false, namespaces: ["default", NS, SERVER_NS],
     users: [{ token: "server-sa-token", user: USER, rbacYaml: ROLE }] });
   const kc = new KubeConfig();
   kc.loadFromString(sim.kubeconfigFor("server-sa-token", USER));
@@ -66,6 +68,8 @@ test("deploy/rbac.yaml allows the adapter's whole object flow", async () => {
   assert.deepEqual(found.items.map((j) => j.metadata?.name), [plan.jobName]);
   await core.listNamespacedPod({ namespace: NS, labelSelector: selectorForAgent("agent-1") });
   await core.listNamespacedEvent({ namespace: NS });
+  // testEnvironment's claim check: allowed to look (a 404 here, not a 403).
+  assert.equal(await statusOf(() => core.readNamespacedPersistentVolumeClaim({ namespace: NS, name: "workspace" })), 404);
   await batch.deleteNamespacedJob({ namespace: NS, name: plan.jobName, propagationPolicy: "Background" });
   await core.deleteNamespacedSecret({ namespace: NS, name: plan.secretName });
   await leases.deleteNamespacedLease({ namespace: NS, name: lease.metadata?.name ?? "" });
@@ -100,3 +104,24 @@ for (const [group, resource, verb, subresource, want] of REVIEWS) {
     assert.equal(review.status?.allowed, want);
   });
 }
+
+/** "namespace group resource[/sub] verb" for every permission, to compare sets. */
+function grants(namespace: string, access: readonly RequiredAccess[]): string[] {
+  return access.flatMap((entry) => entry.verbs.map((verb) =>
+    `${namespace} ${entry.group} ${entry.subresource ? `${entry.resource}/${entry.subresource}` : entry.resource} ${verb}`));
+}
+
+test("deploy/rbac.yaml grants exactly the permissions in spec/access.ts: nothing missing, nothing extra", () => {
+  const granted = rulesFromYaml(ROLE).flatMap((rule) => rule.apiGroups.flatMap((group) => rule.resources.flatMap((resource) =>
+    rule.verbs.map((verb) => `${rule.namespace ?? "(cluster)"} ${group} ${resource} ${verb}`))));
+  const wanted = [...grants(NS, JOB_NAMESPACE_ACCESS), ...grants(SERVER_NS, [SERVER_POD_ACCESS])];
+  assert.deepEqual([...granted].sort(), [...wanted].sort());
+});
+
+test("deploy/rbac.yaml lets the server read its own pod in its own namespace, and nothing more there", async () => {
+  const review = async (namespace: string, resource: string, verb: string) => (await reviews.createSelfSubjectAccessReview({ body: {
+    spec: { resourceAttributes: { namespace, group: "", resource, verb } } } })).status?.allowed;
+  assert.equal(await review(SERVER_NS, "pods", "get"), true);
+  assert.equal(await review(SERVER_NS, "pods", "list"), false);
+  assert.equal(await review(SERVER_NS, "secrets", "get"), false);
+});

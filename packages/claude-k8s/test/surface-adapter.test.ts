@@ -4,6 +4,7 @@ import type { AdapterExecutionContext } from "@paperclipai/adapter-utils";
 import * as face from "../src/index.ts";
 import * as server from "../src/server.ts";
 import { CONFIG_FIELDS } from "../src/config/fields.ts";
+import { statusOf } from "../src/paperclip/environment.ts";
 
 const adapter = server.createServerAdapter();
 
@@ -87,36 +88,44 @@ interface EnvTestCase {
   notCodes: string[];
 }
 
+// The config-only part of testEnvironment (the cluster part is tested against kube-sim in
+// paperclip-environment.test.ts).
 const envTestCases: EnvTestCase[] = [
   { config: { image: "ghcr.io/a/claude:1", workspaceVolumeClaim: "data", timeoutSec: 600 }, status: "pass",
-    codes: ["k8s_config_valid", "k8s_cluster_not_checked"], notCodes: ["k8s_no_shared_volume", "k8s_config_invalid"] },
+    codes: ["k8s_config_valid"], notCodes: ["k8s_no_shared_volume", "k8s_config_invalid", "k8s_cluster_not_checked"] },
   { config: {}, status: "warn", codes: ["k8s_config_valid", "k8s_no_shared_volume", "k8s_image_inherited", "k8s_no_deadline"], notCodes: ["k8s_config_invalid"] },
   { config: { image: "x", workspaceVolumeClaim: "data", colour: "blue" }, status: "warn", codes: ["k8s_config_warning"], notCodes: ["k8s_config_invalid"] },
   { config: { graceSec: "later", workspaceVolumeClaim: "data" }, status: "fail", codes: ["k8s_config_invalid"], notCodes: ["k8s_config_valid"] },
 ];
 
 for (const { config, status, codes, notCodes } of envTestCases) {
-  test(`testEnvironment(${JSON.stringify(config)}) -> ${status}`, async () => {
-    const result = await adapter.testEnvironment({ companyId: "co-1", adapterType: "claude_k8s", config });
-    assert.equal(result.adapterType, "claude_k8s");
-    assert.equal(result.status, status);
-    assert.ok(!Number.isNaN(Date.parse(result.testedAt)));
-    const got = result.checks.map((check) => check.code);
+  test(`configEnvironmentChecks(${JSON.stringify(config)}) -> ${status}`, () => {
+    const checks = server.configEnvironmentChecks(config);
+    assert.equal(statusOf(checks), status);
+    const got = checks.map((check) => check.code);
     for (const code of codes) assert.ok(got.includes(code), `${code} missing from ${got.join(",")}`);
     for (const code of notCodes) assert.ok(!got.includes(code), `${code} unexpected`);
-    for (const check of result.checks) assert.ok(["info", "warn", "error"].includes(check.level));
+    for (const check of checks) assert.ok(["info", "warn", "error"].includes(check.level));
   });
 }
 
-test("testEnvironment names the bad field in the error check", async () => {
-  const result = await adapter.testEnvironment({ companyId: "c", adapterType: "claude_k8s", config: { graceSec: "later" } });
-  const error = result.checks.find((check) => check.level === "error");
+test("the adapter's testEnvironment returns the host's result shape, with config and cluster checks", async () => {
+  const result = await adapter.testEnvironment({ companyId: "co-1", adapterType: "claude_k8s",
+    config: { image: "x:1", workspaceVolumeClaim: "data", kubeconfig: "/nonexistent/claude-k8s-test.kubeconfig" } });
+  assert.equal(result.adapterType, "claude_k8s");
+  assert.equal(result.status, "fail");
+  assert.ok(!Number.isNaN(Date.parse(result.testedAt)));
+  const got = result.checks.map((check) => check.code);
+  assert.ok(got.includes("k8s_config_valid") && got.includes("k8s_kubeconfig_unavailable"), got.join(","));
+});
+
+test("testEnvironment names the bad field in the error check", () => {
+  const error = server.configEnvironmentChecks({ graceSec: "later" }).find((check) => check.level === "error");
   assert.match(error?.message ?? "", /^graceSec: /);
 });
 
-test("testEnvironment explains that sessions start fresh without a shared volume", async () => {
-  const result = await adapter.testEnvironment({ companyId: "c", adapterType: "claude_k8s", config: {} });
-  const check = result.checks.find((candidate) => candidate.code === "k8s_no_shared_volume");
+test("testEnvironment explains that sessions start fresh without a shared volume", () => {
+  const check = server.configEnvironmentChecks({}).find((candidate) => candidate.code === "k8s_no_shared_volume");
   assert.match(check?.message ?? "", /cannot resume/);
   assert.match(check?.message ?? "", /start fresh/);
 });

@@ -92,16 +92,3 @@ export const CONFIG_FIELDS: readonly ConfigField[] = [
     defaultText: "where the server's own pod mounts the claim",
     hint: "Absolute path where the claim is mounted, the same path the server sees." },
 ];
-
-/** Keys Paperclip itself adds to adapterConfig; they are expected and not warned about. */
-export const HOST_INJECTED_KEYS: readonly string[] = [
-  "paperclipRuntimeSkills",
-  "paperclipSkillSync",
-  "paperclipConnectorSkillDigest", // seen injected by the real server (2026.916.1) into every run's config
-  "managedAiConnection",
-  "instructionsBundleMode",
-  "instructionsRootPath",
-  "instructionsEntryFile",
-  "envBindings",
-  "envVars",
-];

@@ -4,7 +4,8 @@
 
 import { bad, describe, isPlainObject, isUnset, ok, readBoolean, readString, readWholeNumber } from "./coerce.ts";
 import type { Read } from "./coerce.ts";
-import { CONFIG_FIELDS, EFFORT_LEVELS, HOST_INJECTED_KEYS, IMAGE_PULL_POLICIES } from "./fields.ts";
+import { CONFIG_FIELDS, EFFORT_LEVELS, IMAGE_PULL_POLICIES } from "./fields.ts";
+import { applyHostKeys, HOST_INJECTED_KEYS } from "./host-keys.ts";
 import { defaultResources, parseAffinity, parseLabelMap, parseResources, parseTolerations } from "./parse-pod.ts";
 import type { IssueSink } from "./parse-pod.ts";
 import { parseEnv, parseExtraArgs } from "./parse-env.ts";
@@ -26,7 +27,7 @@ export function defaultConfig(): ClaudeK8sConfig {
     image: null, imagePullPolicy: "IfNotPresent", kubeconfig: null, serviceAccountName: null,
     resources: defaultResources(), nodeSelector: {}, tolerations: [], affinity: null, labels: {},
     ttlSecondsAfterFinished: 300, retainJobs: false, reattachOrphanedJobs: true,
-    workspaceVolumeClaim: null, workspaceMountPath: null,
+    workspaceVolumeClaim: null, workspaceMountPath: null, cwd: null,
   };
 }
 
@@ -166,5 +167,6 @@ export function parseConfig(raw: unknown, helpers: ConfigParseHelpers = {}): Par
   config.reattachOrphanedJobs = boolean(input.reattachOrphanedJobs, "reattachOrphanedJobs", sink, true);
   config.workspaceVolumeClaim = text("workspaceVolumeClaim");
   config.workspaceMountPath = text("workspaceMountPath");
+  applyHostKeys(input, config, sink);
   return { config, errors, warnings };
 }

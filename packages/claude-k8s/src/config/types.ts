@@ -60,6 +60,9 @@ export interface ClaudeK8sConfig {
   // The shared volume (workspace and the Claude session store).
   workspaceVolumeClaim: string | null;
   workspaceMountPath: string | null;
+  /** The UI's generic `cwd` (a host key, not a form field of ours): the working directory when
+   * the run has no workspace cwd, as under claude_local. */
+  cwd: string | null;
 }
 
 export interface ConfigIssue {

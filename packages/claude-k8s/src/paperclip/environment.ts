@@ -1,5 +1,5 @@
-// testEnvironment, pure part: what can be said from the config alone. Cluster reachability and
-// permissions need the Kubernetes client and are added by the run lifecycle.
+// testEnvironment: what can be said from the config alone, then what the cluster says
+// (environment-cluster.ts), then what the server's own execution policy means for this adapter.
 
 import type {
   AdapterEnvironmentCheck,
@@ -9,6 +9,7 @@ import type {
 } from "@paperclipai/adapter-utils";
 import type { ClaudeK8sConfig, ParsedConfig } from "../config/types.ts";
 import { parseAdapterConfig } from "./config.ts";
+import { clusterEnvironmentChecks, type ClusterCheckOptions } from "./environment-cluster.ts";
 import { ADAPTER_TYPE } from "./face.ts";
 
 function issueChecks(parsed: ParsedConfig): AdapterEnvironmentCheck[] {
@@ -43,6 +44,26 @@ function placementChecks(config: ClaudeK8sConfig): AdapterEnvironmentCheck[] {
   return checks;
 }
 
+/**
+ * The server's forced sandbox policy. It reads PAPERCLIP_EXECUTION_MODE at boot
+ * (@paperclipai/server dist/services/execution-policy-bootstrap.js: "kubernetes" or "any") into
+ * the instance setting general.executionMode; heartbeat.js then puts every run on its managed
+ * Kubernetes sandbox environment, or refuses the run when none is configured. The
+ * managed-sandbox-only policy (experimental.enableManagedSandboxOnly, an instance setting that
+ * lives in the database) is not visible here.
+ */
+export function executionPolicyChecks(env: Record<string, string | undefined>): AdapterEnvironmentCheck[] {
+  if (env.PAPERCLIP_EXECUTION_MODE?.trim() !== "kubernetes") return [];
+  return [{
+    code: "k8s_server_forces_sandbox", level: "warn",
+    message: "The server forces sandboxed execution (PAPERCLIP_EXECUTION_MODE=kubernetes): it refuses every run unless its own managed Kubernetes sandbox environment is configured, and acquires that sandbox for each run before calling this adapter. claude_k8s does not run claude in that sandbox: it runs its own Job in its own namespace, with this configuration. The sandbox's settings (PAPERCLIP_K8S_* such as namespace prefix, runtime class, egress mode) do not apply to these Jobs.",
+    hint: "Either give the claude_k8s namespace the isolation the policy expects (network policy, runtime class via the namespace's defaults, RBAC), or use Paperclip's built-in adapters on its sandbox instead of claude_k8s.",
+  }];
+}
+
+/** Settings that decide which cluster and namespace the cluster checks ask. */
+const CLUSTER_FIELDS: readonly string[] = ["kubeconfig", "namespace"];
+
 export function statusOf(checks: readonly AdapterEnvironmentCheck[]): AdapterEnvironmentTestStatus {
   if (checks.some((check) => check.level === "error")) return "fail";
   if (checks.some((check) => check.level === "warn")) return "warn";
@@ -51,24 +72,39 @@ export function statusOf(checks: readonly AdapterEnvironmentCheck[]): AdapterEnv
 
 /** Config-only environment checks, in the order the UI lists them. */
 export function configEnvironmentChecks(rawConfig: unknown): AdapterEnvironmentCheck[] {
-  const parsed = parseAdapterConfig(rawConfig);
+  return checksOfParsed(parseAdapterConfig(rawConfig));
+}
+
+function checksOfParsed(parsed: ParsedConfig): AdapterEnvironmentCheck[] {
   const checks = issueChecks(parsed);
   if (parsed.errors.length === 0) {
     checks.unshift({ code: "k8s_config_valid", level: "info", message: "The adapter configuration is valid." });
   }
   checks.push(...placementChecks(parsed.config));
-  checks.push({
-    code: "k8s_cluster_not_checked", level: "info",
-    message: "Cluster access (API server, namespace, permissions to create Jobs and Secrets) is not checked yet.",
-  });
   return checks;
 }
 
-/** `now` is injectable so tests can pin testedAt. */
+export interface TestEnvironmentOptions extends Partial<ClusterCheckOptions> {
+  /** Injectable so tests can pin testedAt. */
+  now?: () => Date;
+}
+
 export async function testEnvironment(
   ctx: AdapterEnvironmentTestContext,
-  now: () => Date = () => new Date(),
+  options: TestEnvironmentOptions = {},
 ): Promise<AdapterEnvironmentTestResult> {
-  const checks = configEnvironmentChecks(ctx.config);
+  const env = options.env ?? process.env;
+  const parsed = parseAdapterConfig(ctx.config);
+  const checks = checksOfParsed(parsed);
+  // Asking a cluster picked from a broken setting would mislead (another namespace, no kubeconfig).
+  const blocking = parsed.errors.filter((issue) => CLUSTER_FIELDS.includes(issue.field));
+  if (blocking.length > 0) {
+    checks.push({ code: "k8s_cluster_not_checked", level: "info",
+      message: `The cluster was not checked: fix ${blocking.map((issue) => issue.field).join(", ")} first.` });
+  } else {
+    checks.push(...await clusterEnvironmentChecks(parsed.config, { ...options, env }));
+  }
+  checks.push(...executionPolicyChecks(env));
+  const now = options.now ?? (() => new Date());
   return { adapterType: ADAPTER_TYPE, status: statusOf(checks), checks, testedAt: now().toISOString() };
 }

@@ -55,5 +55,8 @@ export const agentConfigurationDoc = [
   "  agents a shared workspaceVolumeClaim. Without one, every run starts a fresh session.",
   "- Paperclip's run variables (PAPERCLIP_RUN_ID, PAPERCLIP_TASK_ID, PAPERCLIP_WAKE_REASON, ...)",
   "  are set in the pod as for claude_local; config env cannot override them or PAPERCLIP_API_KEY.",
+  "- Keys of the generic form: cwd is the working directory when the run has no workspace (it must",
+  "  lie on the shared volume); thinkingEffort is used as effort when effort is unset; command is",
+  "  never run (the pod runs its image's claude).",
   "",
 ].join("\n");

@@ -9,3 +9,5 @@ export * from "./command.ts";
 export * from "./job.ts";
 export * from "./lease.ts";
 export * from "./plan.ts";
+export * from "./scratch.ts";
+export * from "./access.ts";

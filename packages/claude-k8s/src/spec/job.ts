@@ -13,6 +13,7 @@ import type {
 } from "@kubernetes/client-node";
 import type { ClaudeK8sConfig, ResourceQuantities } from "../config/types.ts";
 import type { InheritedPodSettings, WorkspaceVolume } from "./inherit.ts";
+import { POD_SCRATCH_DIR, SCRATCH_VOLUME } from "./scratch.ts";
 import { SECRET_KEY } from "./secret.ts";
 import { agentDirName } from "./names.ts";
 import { posix } from "node:path";
@@ -41,6 +42,13 @@ export function agentHome(workspace: WorkspaceVolume | null, agentId: string): s
 export function agentHomeVars(workspace: WorkspaceVolume | null, agentId: string): Record<string, string> {
   const home = agentHome(workspace, agentId);
   return { HOME: home, CLAUDE_CONFIG_DIR: posix.join(home, ".claude") };
+}
+
+/** Which cwd a run works in, as claude_local decides: the workspace's, except that a configured
+ * cwd replaces the agent-home fallback workspace; else the configured one. */
+export function runCwd(workspaceCwd: string | null, workspaceSource: string | null, configuredCwd: string | null): string | null {
+  if (workspaceSource === "agent_home" && configuredCwd) return configuredCwd;
+  return workspaceCwd || configuredCwd;
 }
 
 /** The container's working directory: the workspace cwd when it lies under the shared mount
@@ -100,6 +108,9 @@ function volumesFor(input: JobInput): { volumes: V1Volume[]; mounts: V1VolumeMou
     volumes.push({ name: "home", emptyDir: {} });
     mounts.push({ name: "home", mountPath: EPHEMERAL_HOME });
   }
+  // The run's scratch space: what the server's host scratch directory becomes (spec/scratch.ts).
+  volumes.push({ name: SCRATCH_VOLUME, emptyDir: {} });
+  mounts.push({ name: SCRATCH_VOLUME, mountPath: POD_SCRATCH_DIR });
   return { volumes, mounts };
 }
 

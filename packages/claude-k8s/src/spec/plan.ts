@@ -6,10 +6,11 @@ import { buildClaudeArgs, containerCommand } from "./command.ts";
 import { buildAgentEnv } from "./env.ts";
 import { findServerContainer, inheritedPodSettings, workspaceVolume } from "./inherit.ts";
 import {
-  agentHomeVars, buildJobManifest, INSTRUCTIONS_FILE, PROMPT_FILE, workingDirFor,
+  agentHomeVars, buildJobManifest, INSTRUCTIONS_FILE, PROMPT_FILE, runCwd, workingDirFor,
 } from "./job.ts";
 import { runAnnotations, runLabels, type RunIdentity } from "./labels.ts";
 import { jobName, runSecretName } from "./names.ts";
+import { podLocalEnv } from "./scratch.ts";
 import { buildRunSecret, SECRET_KEY, type SpecError } from "./secret.ts";
 
 /** The env var that carries the per-run agent token, from the run Secret. */
@@ -29,7 +30,10 @@ export interface RunPlanInput {
   runVars: Record<string, string>;
   isForbidden: (key: string) => boolean;
   resumeSessionId: string | null;
+  /** The workspace's cwd (context.paperclipWorkspace.cwd), or null. */
   cwd: string | null;
+  /** context.paperclipWorkspace.source: with "agent_home", a configured cwd wins (as claude_local). */
+  workspaceSource?: string | null;
   /** The prompt bundle directory inside the pod (on the shared volume), or null. */
   addDir: string | null;
   /** RFC 3339, the caller's clock. */
@@ -48,11 +52,14 @@ export function planRun(input: RunPlanInput): RunPlan {
   const container = chosen?.container ?? null;
   const inherited = inheritedPodSettings(input.serverPod, container);
   const workspace = workspaceVolume(config.workspaceVolumeClaim, config.workspaceMountPath, input.serverPod, container);
+  // The server's env names host paths (its run scratch directory): make them pod-local.
+  const local = podLocalEnv([input.runVars, config.env]);
+  const [runVars = {}, configEnv = {}] = local.layers;
   const env = buildAgentEnv({
     serverContainer: container,
     podVars: agentHomeVars(workspace, identity.agentId),
-    runVars: input.runVars,
-    configEnv: config.env,
+    runVars,
+    configEnv,
     secretRefs: input.agentToken ? [{ name: AGENT_TOKEN_ENV, secretName, key: SECRET_KEY.agentToken }] : [],
     isForbidden: input.isForbidden,
   });
@@ -79,9 +86,10 @@ export function planRun(input: RunPlanInput): RunPlan {
   const job = buildJobManifest({
     name, namespace: input.namespace, secretName, labels, annotations, config, image, inherited, workspace,
     env: env.env, envFrom: env.envFrom, command: containerCommand(PROMPT_FILE, args),
-    hasInstructions: sendInstructions, workingDir: workingDirFor(input.cwd, workspace),
+    hasInstructions: sendInstructions,
+    workingDir: workingDirFor(runCwd(input.cwd, input.workspaceSource ?? null, config.cwd), workspace),
   });
-  const notes = [...(chosen ? [`server container: ${chosen.how}`] : []), ...env.notes];
+  const notes = [...(chosen ? [`server container: ${chosen.how}`] : []), ...env.notes, ...local.notes];
   notes.push(workspace ? `shared volume: ${workspace.how}` : "no shared volume: HOME is ephemeral, sessions cannot be resumed");
   return { ok: true, jobName: name, secretName, secret: secret.secret, job, sharedVolume: workspace !== null, notes };
 }
