@@ -12,14 +12,14 @@ export const WORKER_MARKER = "Lock down dangerous globals";
 /**
  * The upstream bug: in strict mode these assignments throw, because in a worker `caches` (secure
  * origins such as http://127.0.0.1) and `indexedDB` (every origin) are getter-only accessors.
- * The fix shadows each with an own, read-only property instead, which cannot throw.
+ * The fix (docs/upstream/paperclip-ui-parser-worker.patch) shadows each with an own read-only
+ * property; should that ever be refused, it still throws, so the sandbox fails closed.
  */
 export const PREAMBLE_FIXES: ReadonlyArray<readonly [string, string]> = ["caches", "indexedDB"].map((name) => [
   `self.${name} = _undefined;`,
-  `try { Object.defineProperty(self, "${name}", { value: _undefined, writable: false, configurable: false }); } catch {}`,
+  `Object.defineProperty(self, "${name}", { value: _undefined, writable: false, configurable: false });`,
 ] as const);
 
-/** The UI the server serves: ui-dist beside the server package's dist/index.js. */
 export function uiDistDir(): string {
   const serverEntry = fileURLToPath(import.meta.resolve("@paperclipai/server"));
   return path.join(path.dirname(path.dirname(serverEntry)), "ui-dist");
