@@ -11,6 +11,8 @@ import { systemEventText } from "./claude/system-text.ts";
 
 /** Lines our own adapter writes into the log (keepalives, diagnostics) start with this. */
 export const ADAPTER_LINE_PREFIX = "[claude-k8s]";
+/** execute() writes "[claude_k8s] ..." (the adapter type's spelling): shown the same way. */
+const ADAPTER_LINE_PREFIXES = [ADAPTER_LINE_PREFIX, "[claude_k8s]"];
 /** Lines the Paperclip server itself writes into a run's stdout; its UI matches on the full text. */
 export const PAPERCLIP_LINE_PREFIX = "[paperclip]";
 
@@ -107,7 +109,8 @@ function itemEntries(item: StreamItem, ts: string, state: ParseState): Transcrip
   if (item.kind === "event") return eventEntries(item.event, item.line, ts, state);
   const line = item.line.trim();
   if (line === "") return [];
-  if (line.startsWith(ADAPTER_LINE_PREFIX)) return [{ kind: "system", ts, text: line.slice(ADAPTER_LINE_PREFIX.length).trim() }];
+  const ours = ADAPTER_LINE_PREFIXES.find((prefix) => line.startsWith(prefix));
+  if (ours) return [{ kind: "system", ts, text: line.slice(ours.length).trim() }];
   if (line.startsWith(PAPERCLIP_LINE_PREFIX)) return [{ kind: "system", ts, text: line }];
   return [{ kind: "stdout", ts, text: item.line }];
 }

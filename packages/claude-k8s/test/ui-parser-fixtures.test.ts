@@ -102,6 +102,7 @@ const plainCases: Array<{ line: string; expected: TranscriptEntry[] }> = [
   { line: "   ", expected: [] },
   { line: "npm warn something", expected: [{ kind: "stdout", ts: TS, text: "npm warn something" }] },
   { line: "[claude-k8s] still running (pod ac-x, 60 s)", expected: [{ kind: "system", ts: TS, text: "still running (pod ac-x, 60 s)" }] },
+  { line: "[claude_k8s] config warning: unknown key foo", expected: [{ kind: "system", ts: TS, text: "config warning: unknown key foo" }] },
   { line: '{"type":"rate_limit_event","x":1}', expected: [{ kind: "stdout", ts: TS, text: '{"type":"rate_limit_event","x":1}' }] },
   { line: '{"type":"stream_event","event":{}}', expected: [] },
   { line: '{"type":"user","message":{"content":[{"type":"text","text":"hi"}]}}', expected: [{ kind: "user", ts: TS, text: "hi" }] },
