@@ -4,103 +4,36 @@
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { existsSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { actualBaseUrl, freePort, newestMtime, processesUsing, startPaperclip } from "./paperclip-server.ts";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { paperclipApi } from "./paperclip-api.ts";
+import type { Json } from "./paperclip-api.ts";
+import { ensureAdapterBuilt, freePort, processesUsing, startPaperclip } from "./paperclip-server.ts";
 import type { PaperclipServer } from "./paperclip-server.ts";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const adapterDir = path.join(repoRoot, "packages", "claude-k8s");
-const HEALTH_TIMEOUT_MS = 60_000;
 const RUN_TIMEOUT_MS = 30_000;
-const TERMINAL_STATUSES = new Set(["succeeded", "failed", "cancelled", "timed_out"]);
-
-type Json = Record<string, any>;
-
-function ensureAdapterBuilt(): void {
-  const entry = path.join(adapterDir, "dist", "index.js");
-  const sourcesTime = Math.max(newestMtime(path.join(adapterDir, "src")), statSync(path.join(adapterDir, "package.json")).mtimeMs);
-  if (existsSync(entry) && statSync(entry).mtimeMs >= sourcesTime) return;
-  const built = spawnSync("npm", ["run", "build", "-w", "packages/claude-k8s"], { cwd: repoRoot, encoding: "utf8", timeout: 180_000 });
-  assert.equal(built.status, 0, `npm run build -w packages/claude-k8s failed:\n${built.stdout}\n${built.stderr}`);
-}
 
 let server: PaperclipServer | undefined;
-let baseUrl = "";
-
-function serverLog(): string {
-  return `\n--- last Paperclip server output ---\n${server?.lastLogLines() ?? "(not started)"}`;
-}
-
-async function call(method: string, route: string, body?: unknown): Promise<{ status: number; text: string; json: Json }> {
-  const response = await fetch(`${baseUrl}/api${route}`, {
-    method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(15_000),
-  });
-  const text = await response.text();
-  let json: Json = {};
-  try {
-    json = JSON.parse(text) as Json;
-  } catch {
-    // not JSON (the UI parser is JavaScript)
-  }
-  return { status: response.status, text, json };
-}
-
-async function expectStatus(method: string, route: string, status: number, body?: unknown): Promise<Json> {
-  const answer = await call(method, route, body);
-  assert.equal(answer.status, status, `${method} ${route} answered ${answer.status}: ${answer.text.slice(0, 500)}${serverLog()}`);
-  return answer.json;
-}
-
-async function waitForHealth(): Promise<void> {
-  const deadline = Date.now() + HEALTH_TIMEOUT_MS;
-  let last = "no answer yet";
-  while (Date.now() < deadline) {
-    baseUrl = actualBaseUrl(server!);
-    try {
-      const answer = await call("GET", "/health");
-      if (answer.status === 200 && answer.json.status === "ok") return;
-      last = `${answer.status} ${answer.text.slice(0, 200)}`;
-    } catch (error) {
-      last = String(error);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  assert.fail(`Paperclip at ${baseUrl} not healthy within ${HEALTH_TIMEOUT_MS / 1000} s (last: ${last})${serverLog()}`);
-}
-
-async function waitForRunEnd(runId: string): Promise<Json> {
-  const deadline = Date.now() + RUN_TIMEOUT_MS;
-  let run: Json = {};
-  while (Date.now() < deadline) {
-    run = await expectStatus("GET", `/heartbeat-runs/${runId}`, 200);
-    if (TERMINAL_STATUSES.has(run.status)) return run;
-    await new Promise((resolve) => setTimeout(resolve, 300));
-  }
-  assert.fail(`run ${runId} still ${run.status} after ${RUN_TIMEOUT_MS / 1000} s${serverLog()}`);
-}
+const { call, expectStatus, waitForHealth, waitForRunEnd, baseUrl } = paperclipApi(() => server);
 
 async function wakeAgent(companyId: string, name: string, adapterConfig: Json): Promise<Json> {
   const agent = await expectStatus("POST", `/companies/${companyId}/agents`, 201, { name, role: "engineer", adapterType: "claude_k8s", adapterConfig });
   assert.equal(agent.adapterType, "claude_k8s");
   const queued = await expectStatus("POST", `/agents/${agent.id}/wakeup`, 202, { source: "on_demand", triggerDetail: "manual", reason: "claude_k8s e2e" });
   assert.equal(typeof queued.id, "string", `wakeup returned no run id: ${JSON.stringify(queued).slice(0, 300)}`);
-  return await waitForRunEnd(queued.id);
+  return await waitForRunEnd(queued.id, RUN_TIMEOUT_MS);
 }
 
 describe("the real Paperclip server hosts the claude_k8s adapter", { timeout: 150_000 }, () => {
   before(async () => {
-    ensureAdapterBuilt();
+    await ensureAdapterBuilt(repoRoot);
     const bootStarted = Date.now();
     server = startPaperclip(repoRoot, await freePort());
-    baseUrl = server.baseUrl;
     await waitForHealth();
-    console.log(`# Paperclip healthy at ${baseUrl} after ${((Date.now() - bootStarted) / 1000).toFixed(1)} s`);
+    console.log(`# Paperclip healthy at ${baseUrl()} after ${((Date.now() - bootStarted) / 1000).toFixed(1)} s`);
   });
 
   after(async () => {
@@ -122,11 +55,13 @@ describe("the real Paperclip server hosts the claude_k8s adapter", { timeout: 15
     }
   });
 
-  test("serves our bundled UI parser with no imports", async () => {
+  test("serves our bundled UI parser, which loads the way Paperclip's UI worker evaluates it", async () => {
     const answer = await call("GET", "/adapters/claude_k8s/ui-parser.js");
     assert.equal(answer.status, 200, answer.text.slice(0, 300));
-    assert.match(answer.text, /parseStdoutLine|createStdoutParser/);
-    assert.doesNotMatch(answer.text, /^\s*import[\s{*]/m, "the UI parser must be a single file without import statements");
+    assert.doesNotMatch(answer.text, /^\s*(import|export)[\s{*]/m, "the UI evaluates the text as a function body: no import or export statements");
+    const { loadLikePaperclipUi } = (await import(pathToFileURL(path.join(adapterDir, "scripts", "bundle-ui-parser.mjs")).href)) as { loadLikePaperclipUi: (source: string) => (line: string, ts: string) => Json[] };
+    const parse = loadLikePaperclipUi(answer.text);
+    assert.deepEqual(parse('{"type":"system","subtype":"init","model":"m","session_id":"s"}', "t"), [{ kind: "init", ts: "t", model: "m", sessionId: "s" }]);
   });
 
   test("a wake with a valid config fails honestly with k8s_not_implemented", async () => {

@@ -5,7 +5,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
-import { chownSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { chownSync, closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -201,4 +201,40 @@ export function newestMtime(dir: string): number {
     newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : statSync(full).mtimeMs);
   }
   return newest;
+}
+
+function adapterBuildIsFresh(adapterDir: string): boolean {
+  const outputs = ["index.js", "ui-parser.cjs"].map((file) => path.join(adapterDir, "dist", file));
+  if (!outputs.every((file) => existsSync(file))) return false;
+  const sourcesTime = Math.max(newestMtime(path.join(adapterDir, "src")), newestMtime(path.join(adapterDir, "scripts")), statSync(path.join(adapterDir, "package.json")).mtimeMs);
+  return outputs.every((file) => statSync(file).mtimeMs >= sourcesTime);
+}
+
+/**
+ * Builds packages/claude-k8s when its dist is missing or older than its sources. Two e2e files
+ * may start at once: an exclusive lock file makes the second wait for the first build.
+ */
+export async function ensureAdapterBuilt(repoRoot: string): Promise<void> {
+  const adapterDir = path.join(repoRoot, "packages", "claude-k8s");
+  const lock = path.join(os.tmpdir(), `claude-k8s-build-${Buffer.from(adapterDir).toString("hex").slice(-32)}.lock`);
+  const deadline = Date.now() + 240_000;
+  for (;;) {
+    if (adapterBuildIsFresh(adapterDir)) return;
+    let fd: number;
+    try {
+      fd = openSync(lock, "wx");
+    } catch {
+      if (Date.now() > deadline) throw new Error(`waited 240 s for another build of ${adapterDir} (lock ${lock}); remove the lock if no build runs`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      continue;
+    }
+    try {
+      const built = spawnSync("npm", ["run", "build", "-w", "packages/claude-k8s"], { cwd: repoRoot, encoding: "utf8", timeout: 180_000 });
+      if (built.status !== 0) throw new Error(`npm run build -w packages/claude-k8s failed:\n${built.stdout}\n${built.stderr}`);
+      return;
+    } finally {
+      closeSync(fd);
+      rmSync(lock, { force: true });
+    }
+  }
 }

@@ -38,12 +38,12 @@ export function dedupKey(item: StreamItem): string | null {
       break;
     }
     case "result":
-      // One result per session and invocation; result_index distinguishes several in one stream.
-      if (ev.sessionId) return `result:${ev.sessionId}:${String(ev.raw.result_index ?? uuid ?? "")}`;
+      // Several results can share a session (one per turn): without result_index or uuid the
+      // line itself (running totals differ) tells them apart.
+      if (ev.sessionId) return `result:${ev.sessionId}:${String(ev.raw.result_index ?? uuid ?? contentHash(item.line))}`;
       break;
-    case "system":
-      if (ev.subtype === "init" && ev.sessionId) return `init:${ev.sessionId}`;
-      break;
+    // system/init is NOT keyed by session: the CLI emits one per turn (and subagents their own)
+    // with the same session id; only its uuid or the identical line marks a replay.
   }
   return uuid ? `uuid:${uuid}` : `line:${contentHash(item.line)}`;
 }

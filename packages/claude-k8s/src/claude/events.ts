@@ -56,8 +56,13 @@ export interface ResultEvent {
   terminalReason: string | null;
   apiErrorStatus: number | null;
   apiErrorType: string | null;
-  /** Summed over modelUsage when present (it includes subagents), else the top-level usage. */
+  /**
+   * Summed over modelUsage when present (it includes subagents), else the top-level usage. A
+   * running total for the CLI process: with several results in one run, read the last one.
+   */
   usage: ResultUsage;
+  /** The top-level usage: this turn's main agent loop only (no subagents); safe to add up. */
+  turnUsage: ResultUsage;
   raw: JsonObject;
 }
 
@@ -132,6 +137,15 @@ function errorText(value: unknown): string {
   return str(o.message) ?? str(o.error) ?? str(o.code) ?? JSON.stringify(o);
 }
 
+function topLevelUsage(raw: JsonObject): ResultUsage {
+  const u = asObject(raw.usage) ?? {};
+  return {
+    inputTokens: (num(u.input_tokens) ?? 0) + (num(u.cache_creation_input_tokens) ?? 0),
+    outputTokens: num(u.output_tokens) ?? 0,
+    cachedInputTokens: num(u.cache_read_input_tokens) ?? 0,
+  };
+}
+
 function resultUsage(raw: JsonObject): ResultUsage {
   const byModel = asObject(raw.modelUsage);
   const entries = byModel ? Object.values(byModel).map(asObject).filter((e): e is JsonObject => e !== null) : [];
@@ -144,12 +158,7 @@ function resultUsage(raw: JsonObject): ResultUsage {
       cachedInputTokens: sum((e) => num(e.cacheReadInputTokens) ?? 0),
     };
   }
-  const u = asObject(raw.usage) ?? {};
-  return {
-    inputTokens: (num(u.input_tokens) ?? 0) + (num(u.cache_creation_input_tokens) ?? 0),
-    outputTokens: num(u.output_tokens) ?? 0,
-    cachedInputTokens: num(u.cache_read_input_tokens) ?? 0,
-  };
+  return topLevelUsage(raw);
 }
 
 function resultEvent(raw: JsonObject): ResultEvent {
@@ -167,6 +176,7 @@ function resultEvent(raw: JsonObject): ResultEvent {
     apiErrorStatus: num(raw.api_error_status),
     apiErrorType: str(raw.api_error_type),
     usage: resultUsage(raw),
+    turnUsage: topLevelUsage(raw),
     raw,
   };
 }
