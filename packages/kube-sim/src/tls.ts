@@ -17,10 +17,14 @@ export interface ServingTls {
 const ALGORITHM = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" };
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+// The DOM typing of Crypto (in the e2e build) and Node's webcrypto differ only in types.
+x509.cryptoProvider.set(webcrypto as never);
 
-async function keyPair(): Promise<webcrypto.CryptoKeyPair> {
-  return await webcrypto.subtle.generateKey(ALGORITHM, true, ["sign", "verify"]);
+/** The key pair type @peculiar/x509 declares (the DOM's); Node's webcrypto keys are the same objects. */
+type X509KeyPair = Parameters<typeof x509.X509CertificateGenerator.createSelfSigned>[0]["keys"];
+
+async function keyPair(): Promise<X509KeyPair> {
+  return await webcrypto.subtle.generateKey(ALGORITHM, true, ["sign", "verify"]) as unknown as X509KeyPair;
 }
 
 function serialNumber(): string {
