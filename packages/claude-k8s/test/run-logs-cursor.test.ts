@@ -4,7 +4,7 @@
 // sinceTime, cut connections at random lines, and the cursor must deliver every line exactly once.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { START_CURSOR, admit, advance, beginRead, endRead, parseStampedLine, resumeMayMissLines, resumeSinceTime }
+import { START_CURSOR, admit, advance, beginRead, endRead, isLogCursor, parseStampedLine, resumeMayMissLines, resumeSinceTime }
   from "../src/run/log-cursor.ts";
 import type { LogCursor, LogGap, StampedLine } from "../src/run/log-cursor.ts";
 import { compareInstants, parseInstant } from "../src/run/log-stamp.ts";
@@ -183,9 +183,13 @@ test("admit from a cursor handed over by a previous follower drops its replay", 
   assert.deepEqual(second.gaps, []);
 });
 
-test("the cursor survives JSON (a caller may store it)", () => {
+test("the cursor survives JSON (a caller may store it); an older shape is not taken for one", () => {
   const cursor = replay([{ lines: [`${s1} a`, `${s2} b`, "2024-01-01T08:00:06.5+08:00 c"] }]).cursor;
   assert.deepEqual(JSON.parse(JSON.stringify(cursor)), cursor);
+  assert.equal(isLogCursor(JSON.parse(JSON.stringify(cursor))), true);
+  assert.equal(isLogCursor(START_CURSOR), true);
+  assert.equal(isLogCursor({ lastTimestamp: A, seenAtLast: 1 }), false);
+  assert.equal(isLogCursor(null), false);
   assert.equal(cursor.lastTimestamp, "2024-01-01T08:00:06.5+08:00");
 });
 
@@ -305,4 +309,12 @@ test("model check with rotation: nothing twice, nothing out of order, and every 
     }
   }
   assert.ok(lossy > 50, `rotation lost lines in ${lossy} runs: the check has teeth`);
+});
+
+test("parseInstant agrees with Date.parse on the second for every day of four years and random times", () => {
+  const rand = random(7);
+  for (let ms = Date.UTC(1999, 11, 1); ms < Date.UTC(2004, 0, 1); ms += 86_400_000 + Math.floor(rand() * 86_400_000)) {
+    const iso = new Date(ms).toISOString(); // 2000-02-29T13:05:07.123Z
+    assert.equal(parseInstant(iso)?.seconds, Math.floor(ms / 1000), iso);
+  }
 });

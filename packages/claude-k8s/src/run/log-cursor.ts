@@ -13,6 +13,18 @@ import type { Instant } from "./log-stamp.ts";
 
 export type { Instant } from "./log-stamp.ts";
 
+/** Whether `value` has the cursor's shape (a caller may hand back one it stored as JSON). */
+export function isLogCursor(value: unknown): value is LogCursor {
+  if (value === null || typeof value !== "object") return false;
+  const c = value as Record<string, unknown>;
+  const instantOrNull = (v: unknown) => v === null || (typeof v === "object" && typeof (v as Instant).seconds === "number"
+    && typeof (v as Instant).nanos === "number");
+  return (c.lastTimestamp === null || typeof c.lastTimestamp === "string") && typeof c.seenAtLast === "number"
+    && instantOrNull(c.last) && instantOrNull(c.latest) && typeof c.lastPrint === "number"
+    && (c.lastCopies === null || typeof c.lastCopies === "number")
+    && (c.latestPrints === null || Array.isArray(c.latestPrints)) && Array.isArray(c.perSecond);
+}
+
 /** How many delivered lines carried one epoch second. */
 export type SecondCount = readonly [second: number, count: number];
 

@@ -7,7 +7,7 @@
 import type { KubeConfig } from "@kubernetes/client-node";
 import { DEFAULT_MAX_LINE_BYTES } from "../claude/stream.ts";
 import { abortableSleep } from "../kube/retry.ts";
-import { START_CURSOR, beginRead, resumeSinceTime } from "./log-cursor.ts";
+import { START_CURSOR, beginRead, isLogCursor, resumeSinceTime } from "./log-cursor.ts";
 import type { LogCursor } from "./log-cursor.ts";
 import { readLogOnce } from "./log-read.ts";
 import type { FollowCounters, FollowState, LogDiagnostic, ReadOutcome, ReadSetup } from "./log-read.ts";
@@ -205,6 +205,9 @@ function settingsFrom(options: FollowOptions): Settings {
   if (transport === undefined) throw new TypeError("followContainerLog: pass `transport` or `kubeConfig`");
   for (const field of ["namespace", "pod", "container"] as const) {
     if (typeof options[field] !== "string" || options[field] === "") throw new TypeError(`followContainerLog: \`${field}\` must be a non-empty string`);
+  }
+  if (options.cursor !== undefined && !isLogCursor(options.cursor)) {
+    throw new TypeError("followContainerLog: `cursor` must be a FollowResult's cursor (an older shape cannot resume exactly)");
   }
   const idleMs = positive(options.idleTimeoutMs, DEFAULT_IDLE_TIMEOUT_MS, "idleTimeoutMs");
   const drainMs = positive(options.drainTimeoutMs, DEFAULT_DRAIN_TIMEOUT_MS, "drainTimeoutMs");
