@@ -1,59 +1,48 @@
 // Where we are in a container's log, as ONE value moved only here (house rule 1).
-// Invariant: we have delivered a prefix of the log (write order). A request with sinceTime = second
-// R answers, in write order, every stored line stamped at or after R, so the delivered prefix's
-// lines stamped from R on come first and end with the last delivered line. `perSecond` counts the
-// delivered lines per epoch second, so the replay to drop is the sum of the counts from R on,
-// whatever the order of the stamps inside it, and every line after that replay is new, whatever
-// its stamp. R is one second before the last line's second: stdout and stderr are stamped apart
-// and clocks step, and a line written after a cut but stamped before R would never be served.
-// Rotation removes lines from the front: a replay that comes up short without its last line is
-// reported as a gap, never hidden; one that still ends with the last delivered line lost nothing.
+// Invariant: a request with sinceTime = second R answers, in write order, every stored line stamped
+// at or after R; the lines we delivered come first and end with the last one we delivered.
+// `perSecond` holds, for each recent epoch second, how many delivered lines carried it and their
+// fingerprints (instant + text), so a replay is recognised line by line, whatever the order of
+// the stamps: a line we delivered is dropped, any other line is new and delivered, and once
+// every expected line came back (or the last delivered one did) the rest of the connection is
+// new. R is one second before the last line's second (stdout and stderr are stamped apart,
+// clocks step: a line written after a cut but stamped before R would not be served); the final
+// read goes back the whole window. Rotation removes lines from the front: a replay that lacks
+// lines and not the last one is a gap, reported, never hidden.
 import { compareInstants, formatUtcSecond, parseInstant } from "./log-stamp.ts";
 import type { Instant } from "./log-stamp.ts";
 
 export type { Instant } from "./log-stamp.ts";
 
-/** Whether `value` has the cursor's shape (a caller may hand back one it stored as JSON). */
-export function isLogCursor(value: unknown): value is LogCursor {
-  if (value === null || typeof value !== "object") return false;
-  const c = value as Record<string, unknown>;
-  const instantOrNull = (v: unknown) => v === null || (typeof v === "object" && typeof (v as Instant).seconds === "number"
-    && typeof (v as Instant).nanos === "number");
-  return (c.lastTimestamp === null || typeof c.lastTimestamp === "string") && typeof c.seenAtLast === "number"
-    && instantOrNull(c.last) && instantOrNull(c.latest) && typeof c.lastPrint === "number"
-    && (c.lastCopies === null || typeof c.lastCopies === "number")
-    && (c.latestPrints === null || Array.isArray(c.latestPrints)) && Array.isArray(c.perSecond);
-}
-
-/** How many delivered lines carried one epoch second. */
-export type SecondCount = readonly [second: number, count: number];
+/** The lines delivered with one epoch second: their number and fingerprints (a multiset). */
+export type SecondLines = {
+  readonly second: number;
+  readonly count: number;
+  /** null once more than MAX_PRINTS_PER_SECOND lines carried the second: then they are only counted. */
+  readonly prints: readonly number[] | null;
+};
 
 export type LogCursor = {
   /** Timestamp of the last delivered line as the server wrote it; null before the first line. */
   readonly lastTimestamp: string | null;
   /** How many delivered lines in a row, up to the last, carried exactly its instant. */
   readonly seenAtLast: number;
-  /** The last delivered line's instant and fingerprint: a replay ends with that line. */
+  /** The last delivered line (in write order): its instant and fingerprint. A replay ends with it. */
   readonly last: Instant | null;
   readonly lastPrint: number;
-  /** How many delivered lines are copies of the last (same instant and text); null = unknown. */
-  readonly lastCopies: number | null;
-  /** The latest instant delivered (a later line cannot be a replay), and the fingerprints of the
-   * lines delivered at exactly it; null once more than MAX_LATEST_PRINTS shared it. */
+  /** The latest instant delivered: a later line cannot be a replay. */
   readonly latest: Instant | null;
-  readonly latestPrints: readonly number[] | null;
-  /** Delivered lines per second, ascending, for the seconds from `latest`'s minus WINDOW_SECONDS. */
-  readonly perSecond: readonly SecondCount[];
+  /** Ascending, for the seconds from `latest`'s minus WINDOW_SECONDS on. */
+  readonly perSecond: readonly SecondLines[];
 };
 
-export const START_CURSOR: LogCursor = { lastTimestamp: null, seenAtLast: 0, last: null, lastPrint: 0, lastCopies: null,
-  latest: null, latestPrints: [], perSecond: [] };
+export const START_CURSOR: LogCursor = { lastTimestamp: null, seenAtLast: 0, last: null, lastPrint: 0, latest: null, perSecond: [] };
 
-/** A resume goes this many seconds before the last line's second (stamps running backwards). */
+/** A reconnect resumes this many seconds before the last line's second (stamps running backwards). */
 export const LOOKBACK_SECONDS = 1;
-/** Seconds of counts kept behind the latest stamp: a clock stepped back further cannot be resumed exactly. */
+/** Seconds kept behind the latest stamp; the final read resumes from there. */
 export const WINDOW_SECONDS = 10;
-const MAX_LATEST_PRINTS = 64;
+const MAX_PRINTS_PER_SECOND = 512;
 
 export type StampedLine = { timestamp: string; instant: Instant; text: string };
 
@@ -61,27 +50,26 @@ export type ParsedLine =
   | { ok: true; line: StampedLine }
   | { ok: false; error: string };
 
-/** One request's view of the cursor: the replayed lines it still expects (and drops) before new output. */
+/** One request's view of the cursor: the delivered lines it will replay and must drop. */
 export type LogRead = {
   readonly cursor: LogCursor;
   /** The request's resume second; null = from the start of the log. */
   readonly since: number | null;
-  readonly expected: readonly SecondCount[];
+  /** The delivered lines still expected back, per second, and how many in all. */
+  readonly expected: readonly SecondLines[];
   readonly pending: number;
-  /** Whether the replay holds the last delivered line (it ends with it), and how many of its
-   * copies are still to come (null = unknown); at 0 the replay is over. */
+  /** Whether the replay holds the last delivered line (not when the clock went back beyond the window). */
   readonly expectLast: boolean;
-  readonly lastCopiesToSee: number | null;
-  /** Lines this request dropped as replayed so far. */
+  /** Lines dropped as replayed by this request so far. */
   readonly replayed: number;
 };
 
-/** Lines the cursor expected to be replayed that the API no longer serves (rotated away: L10). */
 export type LogGap = {
   /**
-   * short: the replay lacked `lines` delivered lines, so the log was rotated after the cursor and
-   * lines written before the rotation may be missing. overrun: the replay was counted out without
-   * the last delivered line, so up to `lines` of the lines dropped as replayed were new output.
+   * short: `lines` delivered lines were not replayed and neither was the last one, so the log was
+   * rotated after the cursor and lines written before the rotation may be missing. overrun: a
+   * replay counted (not fingerprinted: a crowded second) came out without the last delivered
+   * line, so up to `lines` of the lines dropped as replayed may have been new output.
    */
   kind: "short" | "overrun";
   lines: number;
@@ -104,15 +92,15 @@ export function parseStampedLine(raw: string): ParsedLine {
   return { ok: true, line: { timestamp: prefix, instant, text: space === -1 ? "" : raw.slice(space + 1) } };
 }
 
-/** The second to resume from (null = from the start): one before the last line's, within the window. */
-export function resumeSecond(cursor: LogCursor): number | null {
+/** The second to resume from (null = from the start): `lookback` before the last line's, within the window. */
+export function resumeSecond(cursor: LogCursor, lookback = LOOKBACK_SECONDS): number | null {
   if (cursor.last === null || cursor.latest === null) return null;
-  return Math.max(cursor.last.seconds - LOOKBACK_SECONDS, cursor.latest.seconds - WINDOW_SECONDS);
+  return Math.max(cursor.last.seconds - lookback, cursor.latest.seconds - WINDOW_SECONDS);
 }
 
 /** The `sinceTime` to send, in UTC; null = from the start. */
-export function resumeSinceTime(cursor: LogCursor): string | null {
-  const second = resumeSecond(cursor);
+export function resumeSinceTime(cursor: LogCursor, lookback = LOOKBACK_SECONDS): string | null {
+  const second = resumeSecond(cursor, lookback);
   return second === null ? null : formatUtcSecond(second);
 }
 
@@ -122,105 +110,104 @@ export function resumeMayMissLines(cursor: LogCursor): boolean {
   return second !== null && cursor.last !== null && cursor.last.seconds - LOOKBACK_SECONDS < second;
 }
 
-/** A new request from this cursor expects every delivered line stamped from its resume second on. */
-export function beginRead(cursor: LogCursor): LogRead {
-  const since = resumeSecond(cursor);
+/** A new request from this cursor expects back every delivered line stamped from its resume second on. */
+export function beginRead(cursor: LogCursor, lookback = LOOKBACK_SECONDS): LogRead {
+  const since = resumeSecond(cursor, lookback);
   if (since === null || cursor.last === null) return liveRead(cursor);
-  const expected = cursor.perSecond.filter(([second]) => second >= since);
-  const pending = expected.reduce((sum, [, count]) => sum + count, 0);
-  // The last line is in the replay unless the clock went back beyond the window.
-  const expectLast = pending > 0 && cursor.last.seconds >= since;
-  return { cursor, since, expected, pending, expectLast, lastCopiesToSee: cursor.lastCopies, replayed: 0 };
+  const expected = cursor.perSecond.filter((bucket) => bucket.second >= since);
+  const pending = expected.reduce((sum, bucket) => sum + bucket.count, 0);
+  return { cursor, since, expected, pending, expectLast: pending > 0 && cursor.last.seconds >= since, replayed: 0 };
 }
 
 /**
- * Decides one line. While replayed lines are expected, a line that can be one is dropped; one that
- * cannot (later than anything delivered, a second with no replay left, an unknown line at the
- * latest instant) ends the replay. Every other line is delivered and moves the cursor.
+ * Decides one line. While delivered lines are expected back, one of them is dropped; a line
+ * later than anything delivered ends the replay (a gap if lines were still expected); any other
+ * line is new and delivered while the replay goes on. Without a replay, every line is delivered.
  */
 export function admit(read: LogRead, line: StampedLine): Admission {
   const print = fingerprint(line);
-  if (read.pending > 0) {
-    if (read.since !== null && line.instant.seconds < read.since) return { deliver: false, read }; // ignored sinceTime
-    if (isReplayable(read, line, print)) return dropReplayed(read, line, print);
-    return { deliver: true, read: liveRead(advance(read.cursor, line, print)), gap: shortGap(read, line.timestamp) };
+  if (read.pending === 0) return { deliver: true, read: liveRead(advance(read.cursor, line, print)) };
+  if (read.since !== null && line.instant.seconds < read.since) return { deliver: false, read }; // sinceTime ignored
+  const { latest } = read.cursor;
+  const later = latest === null || compareInstants(line.instant, latest) > 0;
+  const at = later ? -1 : read.expected.findIndex((bucket) => bucket.second === line.instant.seconds);
+  const bucket = read.expected[at];
+  if (bucket !== undefined && (bucket.prints === null ? bucket.count > 0 : bucket.prints.includes(print))) {
+    return dropReplayed(read, line, print, at);
   }
-  return { deliver: true, read: liveRead(advance(read.cursor, line, print)) };
+  if (later) return { deliver: true, read: liveRead(advance(read.cursor, line, print)), gap: shortGap(read, line.timestamp) };
+  // Not a line we delivered, yet stamped within what we did: a line a clock step kept from an
+  // earlier request, or new output. It is delivered; the replay goes on.
+  return { deliver: true, read: { ...read, cursor: advance(read.cursor, line, print, { keepLast: true }) } };
 }
 
-/** A completed response: replayed lines still expected are a gap. */
+/** A completed response: delivered lines still expected (the last one among them) are a gap. */
 export function endRead(read: LogRead): LogGap | null {
   return read.pending > 0 ? shortGap(read, null) : null;
 }
 
-function isReplayable(read: LogRead, line: StampedLine, print: number): boolean {
-  const { latest, latestPrints } = read.cursor;
-  if (latest === null) return false;
-  const order = compareInstants(line.instant, latest);
-  if (order > 0) return false;
-  if (order === 0 && latestPrints !== null && !latestPrints.includes(print)) return false;
-  return read.expected.some(([second, count]) => second === line.instant.seconds && count > 0);
+/** The `sinceTime` a read sends, in UTC; null = from the start. */
+export function sinceTimeOf(read: LogRead): string | null {
+  return read.since === null ? null : formatUtcSecond(read.since);
 }
 
-function dropReplayed(read: LogRead, line: StampedLine, print: number): Admission {
+function dropReplayed(read: LogRead, line: StampedLine, print: number, at: number): Admission {
   const { cursor } = read;
-  const second = line.instant.seconds;
-  const isLast = read.expectLast && print === cursor.lastPrint && cursor.last !== null
-    && compareInstants(line.instant, cursor.last) === 0;
-  const lastCopiesToSee = isLast && read.lastCopiesToSee !== null ? read.lastCopiesToSee - 1 : read.lastCopiesToSee;
-  // Every copy of the last delivered line came back: the replay is over (rotation may have
-  // shortened it, but only by lines delivered before).
-  if (isLast && lastCopiesToSee === 0) return { deliver: false, read: liveRead(cursor) };
+  const bucket = read.expected[at];
+  if (bucket === undefined) throw new Error("dropReplayed: no bucket");
+  const prints = bucket.prints === null ? null : withoutOne(bucket.prints, print);
+  const expected = read.expected.map((b, i) => (i === at ? { second: b.second, count: b.count - 1, prints } : b));
+  const isLast = read.expectLast && print === cursor.lastPrint && cursor.last !== null && compareInstants(line.instant, cursor.last) === 0;
+  // The last delivered line (its last copy) came back: the replay is over; rotation may have
+  // shortened it, but only by lines delivered before. Unless it came first, after lines rotated
+  // away: then it may be a new line identical to it (same instant, same text), ours gone too.
+  if (isLast && prints !== null && !prints.includes(print)) {
+    if (read.replayed > 0 || read.pending === 1) return { deliver: false, read: liveRead(cursor) };
+    return { deliver: false, read: liveRead(cursor), gap: { ...shortGap(read, line.timestamp), lines: read.pending - 1 } };
+  }
   const pending = read.pending - 1;
   const replayed = read.replayed + 1;
-  if (pending === 0) {
-    // Counted out, but not on the last delivered line: some lines taken for replayed ones were new.
-    if (!read.expectLast || isLast) return { deliver: false, read: liveRead(cursor) };
-    const gap: LogGap = { kind: "overrun", lines: replayed, after: cursor.lastTimestamp, resumedAt: line.timestamp };
-    return { deliver: false, read: liveRead(cursor), gap };
-  }
-  const expected = read.expected.map((entry): SecondCount => (entry[0] === second ? [second, entry[1] - 1] : entry));
-  return { deliver: false, read: { ...read, expected, pending, lastCopiesToSee, replayed } };
+  if (pending > 0) return { deliver: false, read: { ...read, expected, pending, replayed } };
+  if (!read.expectLast || isLast) return { deliver: false, read: liveRead(cursor) };
+  const gap: LogGap = { kind: "overrun", lines: replayed, after: cursor.lastTimestamp, resumedAt: line.timestamp };
+  return { deliver: false, read: liveRead(cursor), gap };
+}
+
+function withoutOne(prints: readonly number[], print: number): readonly number[] {
+  const at = prints.indexOf(print);
+  return at === -1 ? prints : [...prints.slice(0, at), ...prints.slice(at + 1)];
 }
 
 function liveRead(cursor: LogCursor): LogRead {
-  return { cursor, since: null, expected: [], pending: 0, expectLast: false, lastCopiesToSee: null, replayed: 0 };
+  return { cursor, since: null, expected: [], pending: 0, expectLast: false, replayed: 0 };
 }
 
 function shortGap(read: LogRead, resumedAt: string | null): LogGap {
   return { kind: "short", lines: read.pending, after: read.cursor.lastTimestamp, resumedAt };
 }
 
-/** The cursor after delivering `line`. */
-export function advance(cursor: LogCursor, line: StampedLine, print = fingerprint(line)): LogCursor {
+/** The cursor after delivering `line`; `keepLast`: it arrived inside a replay, so it is not the last in write order. */
+export function advance(cursor: LogCursor, line: StampedLine, print = fingerprint(line), options: { keepLast?: boolean } = {}): LogCursor {
   const { instant } = line;
-  const order = cursor.latest === null ? 1 : compareInstants(instant, cursor.latest);
-  const latest = order > 0 || cursor.latest === null ? instant : cursor.latest;
-  let latestPrints = cursor.latestPrints;
-  if (order > 0) latestPrints = [print];
-  else if (order === 0) latestPrints = latestPrints !== null && latestPrints.length < MAX_LATEST_PRINTS ? [...latestPrints, print] : null;
+  const latest = cursor.latest === null || compareInstants(instant, cursor.latest) > 0 ? instant : cursor.latest;
+  const perSecond = addLine(cursor.perSecond, instant.seconds, print, latest.seconds - WINDOW_SECONDS);
+  if (options.keepLast === true && cursor.last !== null) return { ...cursor, latest, perSecond };
   const atLast = cursor.last !== null && compareInstants(instant, cursor.last) === 0;
-  return {
-    lastTimestamp: line.timestamp,
-    seenAtLast: atLast ? cursor.seenAtLast + 1 : 1,
-    last: instant,
-    lastPrint: print,
-    lastCopies: latestPrints === null || order < 0 ? null : latestPrints.filter((p) => p === print).length,
-    latest,
-    latestPrints,
-    perSecond: countSecond(cursor.perSecond, instant.seconds, latest.seconds - WINDOW_SECONDS),
-  };
+  return { lastTimestamp: line.timestamp, seenAtLast: atLast ? cursor.seenAtLast + 1 : 1, last: instant, lastPrint: print, latest, perSecond };
 }
 
 /** Adds one line at `second` and forgets the seconds before `from`. */
-function countSecond(counts: readonly SecondCount[], second: number, from: number): readonly SecondCount[] {
-  const kept = counts[0] !== undefined && counts[0][0] < from ? counts.filter(([s]) => s >= from) : counts;
+function addLine(buckets: readonly SecondLines[], second: number, print: number, from: number): readonly SecondLines[] {
+  const kept = buckets[0] !== undefined && buckets[0].second < from ? buckets.filter((b) => b.second >= from) : buckets;
   if (second < from) return kept;
-  const at = kept.findIndex(([s]) => s >= second);
-  if (at === -1) return [...kept, [second, 1]];
-  const found = kept[at];
-  if (found !== undefined && found[0] === second) return kept.map((entry, i): SecondCount => (i === at ? [second, entry[1] + 1] : entry));
-  return [...kept.slice(0, at), [second, 1], ...kept.slice(at)];
+  const at = kept.findIndex((b) => b.second >= second);
+  const found = at === -1 ? undefined : kept[at];
+  if (found === undefined || found.second !== second) {
+    const fresh: SecondLines = { second, count: 1, prints: [print] };
+    return at === -1 ? [...kept, fresh] : [...kept.slice(0, at), fresh, ...kept.slice(at)];
+  }
+  const prints = found.prints === null || found.prints.length >= MAX_PRINTS_PER_SECOND ? null : [...found.prints, print];
+  return kept.map((b, i) => (i === at ? { second, count: found.count + 1, prints } : b));
 }
 
 /** FNV-1a over the instant and the text: tells a replayed line from a new one with the same stamp. */
@@ -234,4 +221,15 @@ export function fingerprint(line: StampedLine): number {
     }
   }
   return hash >>> 0;
+}
+
+/** Whether `value` has the cursor's shape (a caller may hand back one it stored as JSON). */
+export function isLogCursor(value: unknown): value is LogCursor {
+  if (value === null || typeof value !== "object") return false;
+  const c = value as Record<string, unknown>;
+  const instantOrNull = (v: unknown) => v === null || (typeof v === "object" && typeof (v as Instant).seconds === "number"
+    && typeof (v as Instant).nanos === "number");
+  return (c.lastTimestamp === null || typeof c.lastTimestamp === "string") && typeof c.seenAtLast === "number"
+    && instantOrNull(c.last) && instantOrNull(c.latest) && typeof c.lastPrint === "number" && Array.isArray(c.perSecond)
+    && c.perSecond.every((b: unknown) => typeof (b as SecondLines | null)?.second === "number" && typeof (b as SecondLines).count === "number");
 }

@@ -7,7 +7,7 @@
 import type { KubeConfig } from "@kubernetes/client-node";
 import { DEFAULT_MAX_LINE_BYTES } from "../claude/stream.ts";
 import { abortableSleep } from "../kube/retry.ts";
-import { START_CURSOR, beginRead, isLogCursor, resumeSinceTime } from "./log-cursor.ts";
+import { LOOKBACK_SECONDS, START_CURSOR, WINDOW_SECONDS, beginRead, isLogCursor, resumeSinceTime } from "./log-cursor.ts";
 import type { LogCursor } from "./log-cursor.ts";
 import { readLogOnce } from "./log-read.ts";
 import type { FollowCounters, FollowState, LogDiagnostic, ReadOutcome, ReadSetup } from "./log-read.ts";
@@ -80,7 +80,8 @@ async function followLoop(settings: Settings, state: FollowState, drain: Drain):
   const { setup } = settings;
   let fruitless = 0; // reconnects in a row that delivered nothing
   while (!setup.signal.aborted) {
-    const outcome = await readLogOnce(setup, state, { follow: true, timeoutMs: settings.idleMs, final: false });
+    const outcome = await readLogOnce(setup, state, { follow: true, timeoutMs: settings.idleMs, final: false,
+      lookbackSeconds: LOOKBACK_SECONDS });
     if (outcome.kind === "aborted") break;
     const stop = stopFor(outcome);
     if (stop !== null) {
@@ -111,7 +112,10 @@ async function drainLog(settings: Settings, state: FollowState, drain: Drain): P
   let fruitless = 0;
   for (;;) {
     drain.finalReads += 1;
-    const outcome = await readLogOnce(setup, state, { follow: false, timeoutMs: settings.drainMs, final: true });
+    // The first final read reaches back the whole window (lines a clock step kept from earlier
+    // requests); a retry resumes as a reconnect does, so a connection cut again and again still progresses.
+    const lookbackSeconds = drain.finalReads === 1 ? WINDOW_SECONDS : LOOKBACK_SECONDS;
+    const outcome = await readLogOnce(setup, state, { follow: false, timeoutMs: settings.drainMs, final: true, lookbackSeconds });
     if (outcome.kind === "ended") {
       drain.drained = true;
       return "terminated";

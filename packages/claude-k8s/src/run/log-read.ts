@@ -4,7 +4,8 @@
 import { ByteLineSplitter } from "../claude/stream.ts";
 import { classifyKubeError } from "../kube/errors.ts";
 import type { KubeError } from "../kube/errors.ts";
-import { admit, beginRead, endRead, parseStampedLine, resumeMayMissLines, resumeSinceTime } from "./log-cursor.ts";
+import { WINDOW_SECONDS, admit, beginRead, endRead, parseStampedLine, resumeMayMissLines, resumeSinceTime, sinceTimeOf }
+  from "./log-cursor.ts";
 import type { LogGap, LogRead } from "./log-cursor.ts";
 import type { LogTransport } from "./log-transport.ts";
 
@@ -46,6 +47,8 @@ export type ReadMode = {
   timeoutMs: number;
   /** The final read of a terminated container: its log is complete, so a last unterminated line counts. */
   final: boolean;
+  /** How far before the last line's second to resume (log-cursor's LOOKBACK_SECONDS or WINDOW_SECONDS). */
+  lookbackSeconds: number;
 };
 
 /** `wireMs`: how long the read took without the time spent in the consumer's onLine. */
@@ -60,15 +63,15 @@ export async function readLogOnce(setup: ReadSetup, state: FollowState, mode: Re
   const attempt = new AbortController();
   const signal = AbortSignal.any([setup.signal, attempt.signal]);
   const watch = new SilenceWatch(mode.timeoutMs, () => attempt.abort());
-  // A new request replays the delivered lines from its resume second: start counting them afresh.
-  state.read = beginRead(state.read.cursor);
-  if (resumeMayMissLines(state.read.cursor)) reportClockBehind(setup, state);
+  // A new request replays the delivered lines from its resume second: expect them afresh.
+  state.read = beginRead(state.read.cursor, mode.lookbackSeconds);
+  if (mode.lookbackSeconds < WINDOW_SECONDS && resumeMayMissLines(state.read.cursor)) reportClockBehind(setup, state);
   const splitter = new ByteLineSplitter(setup.maxLineBytes);
   const before = state.lines;
   const result = (kind: "ended" | "timedOut" | "aborted") => ({ kind, delivered: state.lines - before, wireMs: watch.wireMs() });
   try {
     const request = { namespace: setup.namespace, pod: setup.pod, container: setup.container,
-      follow: mode.follow, sinceTime: resumeSinceTime(state.read.cursor) };
+      follow: mode.follow, sinceTime: sinceTimeOf(state.read) };
     const body = await setup.transport.open(request, signal);
     for await (const chunk of body) {
       state.bytesRead += chunk.length;
