@@ -110,11 +110,12 @@ async function drainLog(settings: Settings, state: FollowState, drain: Drain): P
   const { setup } = settings;
   let stalledMs = 0;
   let fruitless = 0;
+  // Final reads reach back the whole window (lines a clock step kept from earlier requests) until
+  // one is cut inside that replay: then they resume as a reconnect does, so they still progress.
+  let lookbackSeconds = WINDOW_SECONDS;
   for (;;) {
     drain.finalReads += 1;
-    // The first final read reaches back the whole window (lines a clock step kept from earlier
-    // requests); a retry resumes as a reconnect does, so a connection cut again and again still progresses.
-    const lookbackSeconds = drain.finalReads === 1 ? WINDOW_SECONDS : LOOKBACK_SECONDS;
+    const bytesBefore = state.bytesRead;
     const outcome = await readLogOnce(setup, state, { follow: false, timeoutMs: settings.drainMs, final: true, lookbackSeconds });
     if (outcome.kind === "ended") {
       drain.drained = true;
@@ -127,7 +128,8 @@ async function drainLog(settings: Settings, state: FollowState, drain: Drain): P
       return stop;
     }
     describe(setup, outcome, settings.drainMs);
-    stalledMs = outcome.delivered > 0 ? outcome.wireMs : stalledMs + outcome.wireMs;
+    if (outcome.delivered === 0 && state.bytesRead > bytesBefore) lookbackSeconds = LOOKBACK_SECONDS;
+    stalledMs = outcome.delivered > 0 ? 0 : stalledMs + outcome.wireMs;
     fruitless = outcome.delivered > 0 ? 0 : fruitless + 1;
     const left = settings.drainMaxMs - stalledMs;
     if (left <= 0 || !retryable(outcome)) {
