@@ -1,5 +1,6 @@
 // Follows one container's log until the container is over, delivering every line exactly once
-// and in order, across dropped, hung and restarted connections. A stream ending is never taken
+// and in order, across dropped, hung and restarted connections (a line that a clock stepped back
+// by more than a second kept from a reconnect arrives when a later read reaches back to it). A stream ending is never taken
 // as the container ending (DESIGN principle 1): only `containerTerminated()` says that. Then final
 // reads from the cursor fill whatever the last stream missed: retried while the API fails
 // transiently or hangs, with backoff reset by progress, until a cap on the time without progress
@@ -45,7 +46,7 @@ export type FollowOptions = {
   cursor?: LogCursor;
 };
 
-/** terminated: the container ended and the log was drained; podGone: 404; denied: 401/403. */
+/** terminated: the container ended (and `drained` says whether a final read completed); podGone: 404; denied: 401/403. */
 export type FollowEnd = "terminated" | "podGone" | "denied" | "aborted";
 
 /**
