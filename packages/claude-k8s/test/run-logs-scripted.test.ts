@@ -4,18 +4,16 @@
 // mid-way (L6, L7), and a gap when the boundary lines are rotated away (L10).
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import type { LogSource } from "kube-sim";
 import { createHttpLogTransport, LogTransportError } from "../src/run/log-transport.ts";
 import type { LogTransport } from "../src/run/log-transport.ts";
-import { ScriptedLog, follow, kinds, startWorld } from "./run-logs-support.ts";
+import { ScriptedLog, ScriptedPods, follow, kinds, logPaths, startWorld } from "./run-logs-support.ts";
 import type { World } from "./run-logs-support.ts";
 
-const logs = new Map<string, ScriptedLog>();
-const source: LogSource = { containerLog: (ns, pod, container) => logs.get(`${ns}/${pod}/${container}`) };
+const pods = new ScriptedPods();
 let world: World;
 
 before(async () => {
-  world = await startWorld({ runtime: false, logSource: source });
+  world = await startWorld({ runtime: false, logSource: pods.source });
 });
 
 after(async () => {
@@ -27,19 +25,11 @@ after(async () => {
 const T = BigInt(Date.parse("2024-01-01T00:00:10Z")) * 1_000_000n;
 const MS = 1_000_000n;
 
-async function scriptedPod(name: string): Promise<ScriptedLog> {
-  const log = new ScriptedLog();
-  logs.set(`default/${name}/main`, log);
-  await world.core.createNamespacedPod({ namespace: "default", body: { metadata: { name },
-    spec: { nodeName: "sim-node-1", containers: [{ name: "main", image: "busybox" }] } } });
-  return log;
+function scriptedPod(name: string): Promise<ScriptedLog> {
+  return pods.create(world, name);
 }
 
-function logPaths(pod: string): string[] {
-  return world.sim.requests.find({ resource: "pods", subresource: "log" }).filter((r) => r.path.includes(`/pods/${pod}/log`)).map((r) => r.path);
-}
-
-test("L2: cuts inside a group of equal timestamps: no repeat, no loss; resumes from the floored second", { timeout: 20_000 }, async () => {
+test("L2: cuts inside a group of equal timestamps: no repeat, no loss; resumes a second before the floored second", { timeout: 20_000 }, async () => {
   const log = await scriptedPod("same");
   for (let i = 1; i <= 10; i++) log.write(`line-${i}`, T + BigInt(i) * MS);
   const X = T + 500n * MS; // one instant shared by lines 11..20, across both cuts
@@ -62,16 +52,19 @@ test("L2: cuts inside a group of equal timestamps: no repeat, no loss; resumes f
   });
   assert.deepEqual(followed.lines, Array.from({ length: 22 }, (_, i) => `line-${i + 1}`));
   assert.equal(followed.result.gaps, 0);
-  assert.deepEqual(followed.result.cursor, { lastTimestamp: "2024-01-01T00:00:11.200000000Z", seenAtLast: 1 });
-  const paths = logPaths("same");
+  assert.equal(followed.result.cursor.lastTimestamp, "2024-01-01T00:00:11.200000000Z");
+  assert.equal(followed.result.cursor.seenAtLast, 1);
+  // Each reconnect replayed what was delivered from the resume second on, and dropped exactly that.
+  assert.ok(followed.result.replayedLines > 0 && followed.result.replayedBytes > followed.result.replayedLines * 31);
+  assert.ok(followed.result.bytesRead > followed.result.replayedBytes);
+  const paths = logPaths(world, "same");
   assert.ok(paths.length >= 3, `a first request and reconnects: ${paths.join(", ")}`);
   assert.ok(!(paths[0] ?? "").includes("sinceTime"), "the first request starts at the beginning");
-  // Every reconnect before line-22 resumes from 00:00:10 (the floor of 00:00:10.5), never later.
+  // Every reconnect before line-22 resumes from 00:00:09 (a second before the floor of 00:00:10.5).
   for (const path of paths.slice(1, -1)) assert.match(path, /follow=true/);
-  assert.ok(paths.slice(1).every((p) => /sinceTime=2024-01-01T00%3A00%3A1[01]Z/.test(p)), paths.join("\n"));
-  assert.ok(paths.slice(1).some((p) => p.includes("sinceTime=2024-01-01T00%3A00%3A10Z")), "a resume at the floored second of the cut");
+  assert.ok(paths.slice(1, -1).every((p) => p.includes("sinceTime=2024-01-01T00%3A00%3A09Z")), paths.join("\n"));
   assert.ok(!(paths.at(-1) ?? "").includes("follow=true"), "the final read is not a follow");
-  assert.match(paths.at(-1) ?? "", /sinceTime=2024-01-01T00%3A00%3A11Z/, "the final read starts at the cursor's second");
+  assert.match(paths.at(-1) ?? "", /sinceTime=2024-01-01T00%3A00%3A01Z/, "the final read reaches back the window (10 s)");
 });
 
 /** Passes bytes on in chunks of odd sizes and, on the n-th connection, drops it after `cutAt[n]` bytes. */
@@ -116,9 +109,11 @@ test("L6/L7: 4-byte characters split at odd byte counts and a 500 KB line cut mi
   assert.equal(followed.lines[1]?.length, big.length);
   assert.ok(followed.lines[1] === big, "the 500 KB line is intact");
   assert.equal(followed.lines[2], "after");
-  // Both drops were seen: the first ended the follow, the second a final read, which was retried.
+  // Both drops were seen and reported: the first ended the follow, the second a final read, which was retried.
   assert.equal(transport.opened(), 3, "follow (dropped), final read (dropped), final read again");
-  assert.equal(kinds(followed.diagnostics, "error").filter((d) => /scripted drop/.test(d.detail)).length, 1);
+  assert.equal(kinds(followed.diagnostics, "error").filter((d) => /scripted drop/.test(d.detail)).length, 2);
+  assert.equal(followed.result.finalReads, 2);
+  assert.equal(followed.result.drained, true);
   assert.equal(followed.result.end, "terminated");
 });
 
@@ -152,7 +147,9 @@ test("L10: the boundary lines rotated away between a cut and the reconnect → o
   assert.equal(followed.result.gaps, 1);
   const gaps = kinds(followed.diagnostics, "gap");
   assert.equal(gaps.length, 1);
-  assert.match(gaps[0]?.detail ?? "", /1 line\(s\) at 2024-01-01T00:00:10\.005000000Z were not replayed/);
+  // The replay (everything from 00:00:09 on: old-1..5) was gone; lost-1 was written after the cursor.
+  assert.match(gaps[0]?.detail ?? "", /5 line\(s\) up to 2024-01-01T00:00:10\.005000000Z were not replayed and the log resumed at 2024-01-01T00:00:10\.007000000Z/);
+  assert.equal(followed.result.unreplayedLines, 5);
 });
 
 test("a line without a timestamp prefix is a diagnostic, not a crash", { timeout: 20_000 }, async () => {

@@ -3,7 +3,7 @@
 // scripted container log whose timestamps the test chooses.
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { startKubeSim } from "kube-sim";
-import type { ContainerLog, KubeSim, KubeSimOptions, LogLine } from "kube-sim";
+import type { ContainerLog, KubeSim, KubeSimOptions, LogLine, LogSource } from "kube-sim";
 import { followContainerLog } from "../src/run/log-follower.ts";
 import type { FollowOptions, FollowResult, LogDiagnostic } from "../src/run/log-follower.ts";
 
@@ -95,8 +95,9 @@ export class ScriptedLog implements ContainerLog {
     return () => this.#followers.delete(follower);
   }
 
-  write(text: string, timeNs: bigint): void {
-    const line: LogLine = { timeNs, timestamp: rfc3339Nano(timeNs), stream: "stdout", text };
+  /** Appends a line stamped `timeNs`, written in `zone` (`Z` or an offset like `+08:00`, as a node not on UTC writes it). */
+  write(text: string, timeNs: bigint, zone = "Z"): void {
+    const line: LogLine = { timeNs, timestamp: rfc3339Nano(timeNs, zone), stream: "stdout", text };
     this.written.push(line);
     for (const follower of this.#followers) follower.onLine(line);
   }
@@ -112,7 +113,29 @@ export class ScriptedLog implements ContainerLog {
   }
 }
 
-export function rfc3339Nano(ns: bigint): string {
-  const seconds = new Date(Number(ns / 1_000_000_000n) * 1000).toISOString().slice(0, 19);
-  return `${seconds}.${(ns % 1_000_000_000n).toString().padStart(9, "0")}Z`;
+export function rfc3339Nano(ns: bigint, zone = "Z"): string {
+  const sign = zone.startsWith("-") ? -1 : 1;
+  const offsetSeconds = zone === "Z" ? 0 : sign * (Number(zone.slice(1, 3)) * 3600 + Number(zone.slice(4, 6)) * 60);
+  const wall = new Date((Number(ns / 1_000_000_000n) + offsetSeconds) * 1000).toISOString().slice(0, 19);
+  return `${wall}.${(ns % 1_000_000_000n).toString().padStart(9, "0")}${zone}`;
+}
+
+/** Pods served from scripted logs: the kube-sim `logSource` and a pod per log. */
+export class ScriptedPods {
+  readonly #logs = new Map<string, ScriptedLog>();
+  readonly source: LogSource = { containerLog: (ns, pod, container) => this.#logs.get(`${ns}/${pod}/${container}`) };
+
+  /** A scheduled pod `name` whose container `main` logs what the test writes. */
+  async create(world: World, name: string): Promise<ScriptedLog> {
+    const log = new ScriptedLog();
+    this.#logs.set(`default/${name}/main`, log);
+    await world.core.createNamespacedPod({ namespace: "default", body: { metadata: { name },
+      spec: { nodeName: "sim-node-1", containers: [{ name: "main", image: "busybox" }] } } });
+    return log;
+  }
+}
+
+/** The paths of the log requests for `pod`, in order. */
+export function logPaths(world: World, pod: string): string[] {
+  return world.sim.requests.find({ resource: "pods", subresource: "log" }).map((r) => r.path).filter((p) => p.includes(`/pods/${pod}/log`));
 }

@@ -1,14 +1,17 @@
 // Follows one container's log until the container is over, delivering every line exactly once
-// and in order, across dropped, hung and restarted connections. A stream ending is never taken
-// as the container ending (DESIGN principle 1): only `containerTerminated()` says that. Then one
-// bounded final read from the cursor fills whatever the last stream missed.
+// and in order, across dropped, hung and restarted connections (a line that a clock stepped back
+// by more than a second kept from a reconnect arrives when a later read reaches back to it). A stream ending is never taken
+// as the container ending (DESIGN principle 1): only `containerTerminated()` says that. Then final
+// reads from the cursor fill whatever the last stream missed: retried while the API fails
+// transiently or hangs, with backoff reset by progress, until a cap on the time without progress
+// (the consumer's own time never counts), and always with a real last attempt.
 import type { KubeConfig } from "@kubernetes/client-node";
 import { DEFAULT_MAX_LINE_BYTES } from "../claude/stream.ts";
 import { abortableSleep } from "../kube/retry.ts";
-import { START_CURSOR, beginRead, resumeSinceTime } from "./log-cursor.ts";
+import { LOOKBACK_SECONDS, START_CURSOR, WINDOW_SECONDS, beginRead, isLogCursor, resumeSinceTime } from "./log-cursor.ts";
 import type { LogCursor } from "./log-cursor.ts";
 import { readLogOnce } from "./log-read.ts";
-import type { FollowState, LogDiagnostic, ReadOutcome, ReadSetup } from "./log-read.ts";
+import type { FollowCounters, FollowState, LogDiagnostic, ReadOutcome, ReadSetup } from "./log-read.ts";
 import { createHttpLogTransport } from "./log-transport.ts";
 import type { LogTransport } from "./log-transport.ts";
 
@@ -27,8 +30,13 @@ export type FollowOptions = {
   containerTerminated: () => Promise<boolean>;
   /** No bytes for this long while the container may still run → reconnect (L3, L9). Default 30 s. */
   idleTimeoutMs?: number;
-  /** After termination, the bound on the final read(s). Default 10 s. */
+  /** After termination, a final read with no bytes for this long is given up (and retried). Default 10 s. */
   drainTimeoutMs?: number;
+  /**
+   * After termination, the final reads are retried (timeouts, transient errors) until this long
+   * passed without progress; the consumer's time does not count. Default 6 × drainTimeoutMs.
+   */
+  drainMaxMs?: number;
   /** Between reconnects without progress; the first reconnect after progress is immediate. */
   backoff?: { initialMs: number; maxMs: number };
   onDiagnostic?: (diagnostic: LogDiagnostic) => void;
@@ -38,31 +46,43 @@ export type FollowOptions = {
   cursor?: LogCursor;
 };
 
-/** terminated: the container ended and the log was drained; podGone: 404; denied: 401/403. */
+/** terminated: the container ended (and `drained` says whether a final read completed); podGone: 404; denied: 401/403. */
 export type FollowEnd = "terminated" | "podGone" | "denied" | "aborted";
 
-export type FollowResult = { lines: number; reconnects: number; gaps: number; cursor: LogCursor; end: FollowEnd };
+/**
+ * `lines` delivered; `gaps` reported (each a "gap" diagnostic); `drained`: a final read completed,
+ * so everything the API still held after the cursor was delivered; `finalReads`: attempts after
+ * termination. The byte and line counters are described on FollowCounters.
+ */
+export type FollowResult = FollowCounters & { cursor: LogCursor; end: FollowEnd; drained: boolean; finalReads: number };
 
-type Settings = { setup: ReadSetup; terminated: () => Promise<boolean>; idleMs: number; drainMs: number;
+type Settings = { setup: ReadSetup; terminated: () => Promise<boolean>; idleMs: number; drainMs: number; drainMaxMs: number;
   backoff: { initialMs: number; maxMs: number } };
+
+type Drain = { drained: boolean; finalReads: number };
 
 export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
 export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
 export const DEFAULT_BACKOFF = { initialMs: 250, maxMs: 5_000 };
+export const DRAIN_MAX_FACTOR = 6;
 
 /** Resolves (never rejects after an abort) when the container is over, the pod is gone, or the signal aborts. */
 export async function followContainerLog(options: FollowOptions): Promise<FollowResult> {
   const settings = settingsFrom(options);
-  const state: FollowState = { read: beginRead(options.cursor ?? START_CURSOR), lines: 0, gaps: 0, reconnects: 0 };
-  const end = await followLoop(settings, state);
-  return { lines: state.lines, reconnects: state.reconnects, gaps: state.gaps, cursor: state.read.cursor, end };
+  const state: FollowState = { read: beginRead(options.cursor ?? START_CURSOR), lines: 0, gaps: 0, reconnects: 0,
+    bytesRead: 0, replayedLines: 0, replayedBytes: 0, unreplayedLines: 0, unparsedLines: 0 };
+  const drain: Drain = { drained: false, finalReads: 0 };
+  const end = await followLoop(settings, state, drain);
+  const { read, ...counters } = state;
+  return { ...counters, cursor: read.cursor, end, drained: drain.drained, finalReads: drain.finalReads };
 }
 
-async function followLoop(settings: Settings, state: FollowState): Promise<FollowEnd> {
+async function followLoop(settings: Settings, state: FollowState, drain: Drain): Promise<FollowEnd> {
   const { setup } = settings;
   let fruitless = 0; // reconnects in a row that delivered nothing
   while (!setup.signal.aborted) {
-    const outcome = await readLogOnce(setup, state, { follow: true, timeoutMs: settings.idleMs, final: false });
+    const outcome = await readLogOnce(setup, state, { follow: true, timeoutMs: settings.idleMs, final: false,
+      lookbackSeconds: LOOKBACK_SECONDS });
     if (outcome.kind === "aborted") break;
     const stop = stopFor(outcome);
     if (stop !== null) {
@@ -71,7 +91,7 @@ async function followLoop(settings: Settings, state: FollowState): Promise<Follo
     }
     describe(setup, outcome, settings.idleMs);
     fruitless = outcome.delivered > 0 || outcome.kind === "timedOut" ? 0 : fruitless + 1;
-    if (await isTerminated(settings)) return await drain(settings, state);
+    if (await isTerminated(settings)) return await drainLog(settings, state, drain);
     const delayMs = backoffDelay(settings.backoff, fruitless);
     setup.diagnose({ kind: "reconnect", detail: `reconnecting to ${what(setup)} in ${delayMs} ms from `
       + `sinceTime=${resumeSinceTime(state.read.cursor) ?? "(start)"}` });
@@ -81,25 +101,53 @@ async function followLoop(settings: Settings, state: FollowState): Promise<Follo
   return "aborted";
 }
 
-/** Final reads from the cursor after the container terminated, all within one deadline. */
-async function drain(settings: Settings, state: FollowState): Promise<FollowEnd> {
+/**
+ * Final reads from the cursor after the container terminated. A read that delivered something
+ * resets the backoff and the clock; timeouts and transient errors are retried until drainMaxMs of
+ * wire and backoff time passed without progress; the last attempt starts before that and gets
+ * its full silence bound.
+ */
+async function drainLog(settings: Settings, state: FollowState, drain: Drain): Promise<FollowEnd> {
   const { setup } = settings;
-  const deadline = Date.now() + settings.drainMs;
-  for (let attempt = 0; ; attempt++) {
-    const timeoutMs = Math.max(1, deadline - Date.now());
-    const outcome = await readLogOnce(setup, state, { follow: false, timeoutMs, final: true });
-    if (outcome.kind === "ended") return "terminated";
-    if (outcome.kind === "aborted") return "aborted";
-    const stop = stopFor(outcome);
-    if (stop !== null) return stop;
-    const left = deadline - Date.now();
-    if (outcome.kind === "timedOut" || left <= 0) {
-      setup.diagnose({ kind: "error", detail: `final read of ${what(setup)} did not finish within drainTimeoutMs=`
-        + `${settings.drainMs}: ${errorText(outcome)}; lines after the cursor may be missing` });
+  let stalledMs = 0;
+  let fruitless = 0;
+  // Final reads reach back the whole window (lines a clock step kept from earlier requests) until
+  // one is cut inside that replay: then they resume as a reconnect does, so they still progress.
+  let lookbackSeconds = WINDOW_SECONDS;
+  for (;;) {
+    drain.finalReads += 1;
+    const bytesBefore = state.bytesRead;
+    const outcome = await readLogOnce(setup, state, { follow: false, timeoutMs: settings.drainMs, final: true, lookbackSeconds });
+    if (outcome.kind === "ended") {
+      drain.drained = true;
       return "terminated";
     }
-    if (!(await sleep(Math.min(left, backoffDelay(settings.backoff, attempt + 1)), setup.signal))) return "aborted";
+    if (outcome.kind === "aborted") return "aborted";
+    const stop = stopFor(outcome);
+    if (stop !== null) {
+      setup.diagnose({ kind: "error", detail: `stopped reading ${what(setup)}: ${errorText(outcome)}` });
+      return stop;
+    }
+    describe(setup, outcome, settings.drainMs);
+    if (outcome.delivered === 0 && state.bytesRead > bytesBefore) lookbackSeconds = LOOKBACK_SECONDS;
+    stalledMs = outcome.delivered > 0 ? 0 : stalledMs + outcome.wireMs;
+    fruitless = outcome.delivered > 0 ? 0 : fruitless + 1;
+    const left = settings.drainMaxMs - stalledMs;
+    if (left <= 0 || !retryable(outcome)) {
+      setup.diagnose({ kind: "gap", detail: `gave up the final read of ${what(setup)} after ${drain.finalReads} attempt(s) `
+        + `(${Math.round(stalledMs)} ms without progress, drainMaxMs=${settings.drainMaxMs}): ${errorText(outcome)}; `
+        + `lines after ${state.read.cursor.lastTimestamp ?? "the start"} may be missing` });
+      state.gaps += 1;
+      return "terminated";
+    }
+    const delayMs = Math.min(left, backoffDelay(settings.backoff, fruitless));
+    if (!(await sleep(delayMs, setup.signal))) return "aborted";
+    stalledMs += delayMs;
   }
+}
+
+function retryable(outcome: ReadOutcome): boolean {
+  return outcome.kind !== "failed" || outcome.error.kind === "transient";
 }
 
 function stopFor(outcome: ReadOutcome): FollowEnd | null {
@@ -165,8 +213,12 @@ function settingsFrom(options: FollowOptions): Settings {
   for (const field of ["namespace", "pod", "container"] as const) {
     if (typeof options[field] !== "string" || options[field] === "") throw new TypeError(`followContainerLog: \`${field}\` must be a non-empty string`);
   }
+  if (options.cursor !== undefined && !isLogCursor(options.cursor)) {
+    throw new TypeError("followContainerLog: `cursor` must be a FollowResult's cursor (an older shape cannot resume exactly)");
+  }
   const idleMs = positive(options.idleTimeoutMs, DEFAULT_IDLE_TIMEOUT_MS, "idleTimeoutMs");
   const drainMs = positive(options.drainTimeoutMs, DEFAULT_DRAIN_TIMEOUT_MS, "drainTimeoutMs");
+  const drainMaxMs = positive(options.drainMaxMs, drainMs * DRAIN_MAX_FACTOR, "drainMaxMs");
   const backoff = options.backoff ?? DEFAULT_BACKOFF;
   positive(backoff.initialMs, 1, "backoff.initialMs");
   positive(backoff.maxMs, 1, "backoff.maxMs");
@@ -177,7 +229,7 @@ function settingsFrom(options: FollowOptions): Settings {
   const setup: ReadSetup = { transport, namespace: options.namespace, pod: options.pod, container: options.container,
     signal: options.signal, onLine: options.onLine, diagnose,
     maxLineBytes: positive(options.maxLineBytes, DEFAULT_MAX_LINE_BYTES, "maxLineBytes") };
-  return { setup, terminated: options.containerTerminated, idleMs, drainMs, backoff };
+  return { setup, terminated: options.containerTerminated, idleMs, drainMs, drainMaxMs, backoff };
 }
 
 function positive(value: number | undefined, fallback: number, field: string): number {

@@ -4,14 +4,31 @@
 import { ByteLineSplitter } from "../claude/stream.ts";
 import { classifyKubeError } from "../kube/errors.ts";
 import type { KubeError } from "../kube/errors.ts";
-import { admit, beginRead, parseStampedLine, resumeSinceTime } from "./log-cursor.ts";
-import type { LogRead } from "./log-cursor.ts";
+import { WINDOW_SECONDS, admit, beginRead, endRead, parseStampedLine, resumeMayMissLines, resumeSinceTime, sinceTimeOf }
+  from "./log-cursor.ts";
+import type { LogGap, LogRead } from "./log-cursor.ts";
 import type { LogTransport } from "./log-transport.ts";
 
 export type LogDiagnostic = { kind: "reconnect" | "gap" | "idle" | "error"; detail: string };
 
+/** Counts across all reads of one follower (they go into its result). */
+export type FollowCounters = {
+  lines: number;
+  reconnects: number;
+  gaps: number;
+  /** Response bytes received, replays included. */
+  bytesRead: number;
+  /** Lines (and their bytes) a reconnect replayed and the cursor dropped as already delivered. */
+  replayedLines: number;
+  replayedBytes: number;
+  /** Delivered lines a replay no longer held (rotated away): each such gap may hide lost output. */
+  unreplayedLines: number;
+  /** Lines without a valid timestamp prefix (reported, not delivered). */
+  unparsedLines: number;
+};
+
 /** What the follower keeps across reads; `read.cursor` is moved only through admit(). */
-export type FollowState = { read: LogRead; lines: number; gaps: number; reconnects: number };
+export type FollowState = FollowCounters & { read: LogRead };
 
 export type ReadSetup = {
   transport: LogTransport;
@@ -26,62 +43,100 @@ export type ReadSetup = {
 
 export type ReadMode = {
   follow: boolean;
-  /** follow: no bytes for this long → give up on the connection; final read: total bound. */
+  /** No bytes for this long → give up on the connection. The consumer's time does not count. */
   timeoutMs: number;
   /** The final read of a terminated container: its log is complete, so a last unterminated line counts. */
   final: boolean;
+  /** How far before the last line's second to resume (log-cursor's LOOKBACK_SECONDS or WINDOW_SECONDS). */
+  lookbackSeconds: number;
 };
 
+/** `wireMs`: how long the read took without the time spent in the consumer's onLine. */
 export type ReadOutcome =
-  | { kind: "ended"; delivered: number }
-  | { kind: "timedOut"; delivered: number }
-  | { kind: "aborted"; delivered: number }
-  | { kind: "failed"; delivered: number; error: KubeError };
+  | { kind: "ended"; delivered: number; wireMs: number }
+  | { kind: "timedOut"; delivered: number; wireMs: number }
+  | { kind: "aborted"; delivered: number; wireMs: number }
+  | { kind: "failed"; delivered: number; wireMs: number; error: KubeError };
 
 /** Opens one request from the cursor and delivers what it admits until the response ends. */
 export async function readLogOnce(setup: ReadSetup, state: FollowState, mode: ReadMode): Promise<ReadOutcome> {
   const attempt = new AbortController();
   const signal = AbortSignal.any([setup.signal, attempt.signal]);
-  let timedOut = false;
-  let timer: NodeJS.Timeout | undefined;
-  const arm = () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => { timedOut = true; attempt.abort(); }, mode.timeoutMs);
-  };
-  // A new request replays the cursor's boundary lines again: start counting them afresh.
-  state.read = beginRead(state.read.cursor);
+  const watch = new SilenceWatch(mode.timeoutMs, () => attempt.abort());
+  // A new request replays the delivered lines from its resume second: expect them afresh.
+  state.read = beginRead(state.read.cursor, mode.lookbackSeconds);
+  if (mode.lookbackSeconds < WINDOW_SECONDS && resumeMayMissLines(state.read.cursor)) reportClockBehind(setup, state);
   const splitter = new ByteLineSplitter(setup.maxLineBytes);
   const before = state.lines;
-  arm();
+  const result = (kind: "ended" | "timedOut" | "aborted") => ({ kind, delivered: state.lines - before, wireMs: watch.wireMs() });
   try {
     const request = { namespace: setup.namespace, pod: setup.pod, container: setup.container,
-      follow: mode.follow, sinceTime: resumeSinceTime(state.read.cursor) };
+      follow: mode.follow, sinceTime: sinceTimeOf(state.read) };
     const body = await setup.transport.open(request, signal);
     for await (const chunk of body) {
-      // Time spent in onLine is not silence on the wire; a final read keeps its one deadline.
-      if (mode.follow) clearTimeout(timer);
+      state.bytesRead += chunk.length;
+      watch.pause(); // time spent in onLine is not silence on the wire
       await deliverLines(setup, state, collectLines(splitter, chunk));
-      if (mode.follow) arm();
+      watch.resume();
     }
-    const outcome = settle(setup.signal, timedOut, state.lines - before);
-    if (outcome.kind === "ended" && mode.final) {
-      await deliverLines(setup, state, flushLine(splitter));
-      return { kind: "ended", delivered: state.lines - before };
-    }
-    return outcome;
+    const kind = settle(setup.signal, watch.fired);
+    if (kind !== "ended") return result(kind);
+    watch.pause();
+    if (mode.final) await deliverLines(setup, state, flushLine(splitter));
+    // The response is complete: replayed lines it did not hold were rotated away.
+    const gap = endRead(state.read);
+    if (gap !== null) reportGap(setup, state, gap);
+    return result("ended");
   } catch (error) {
-    const outcome = settle(setup.signal, timedOut, state.lines - before);
-    if (outcome.kind !== "ended") return outcome;
-    return { kind: "failed", delivered: state.lines - before, error: classifyKubeError(error) };
+    const kind = settle(setup.signal, watch.fired);
+    if (kind !== "ended") return result(kind);
+    return { kind: "failed", delivered: state.lines - before, wireMs: watch.wireMs(), error: classifyKubeError(error) };
   } finally {
-    clearTimeout(timer);
+    watch.stop();
   }
 }
 
-function settle(outer: AbortSignal, timedOut: boolean, delivered: number): ReadOutcome {
-  if (outer.aborted) return { kind: "aborted", delivered };
-  if (timedOut) return { kind: "timedOut", delivered };
-  return { kind: "ended", delivered };
+/** Fires after `timeoutMs` of silence; paused while the consumer works; measures wire time. */
+class SilenceWatch {
+  fired = false;
+  #timer: NodeJS.Timeout | undefined;
+  #pausedAt: number | null = null;
+  #pausedMs = 0;
+  readonly #started = Date.now();
+  readonly #timeoutMs: number;
+  readonly #onSilence: () => void;
+
+  constructor(timeoutMs: number, onSilence: () => void) {
+    this.#timeoutMs = timeoutMs;
+    this.#onSilence = onSilence;
+    this.resume();
+  }
+
+  pause(): void {
+    clearTimeout(this.#timer);
+    this.#pausedAt ??= Date.now();
+  }
+
+  resume(): void {
+    if (this.#pausedAt !== null) this.#pausedMs += Date.now() - this.#pausedAt;
+    this.#pausedAt = null;
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => { this.fired = true; this.#onSilence(); }, this.#timeoutMs);
+  }
+
+  wireMs(): number {
+    const paused = this.#pausedMs + (this.#pausedAt === null ? 0 : Date.now() - this.#pausedAt);
+    return Math.max(0, Date.now() - this.#started - paused);
+  }
+
+  stop(): void {
+    clearTimeout(this.#timer);
+  }
+}
+
+function settle(outer: AbortSignal, timedOut: boolean): "ended" | "timedOut" | "aborted" {
+  if (outer.aborted) return "aborted";
+  return timedOut ? "timedOut" : "ended";
 }
 
 function collectLines(splitter: ByteLineSplitter, chunk: Uint8Array): string[] {
@@ -101,18 +156,18 @@ async function deliverLines(setup: ReadSetup, state: FollowState, raws: readonly
     if (setup.signal.aborted) return;
     const parsed = parseStampedLine(raw);
     if (!parsed.ok) {
+      state.unparsedLines += 1;
       setup.diagnose({ kind: "error", detail: parsed.error });
       continue;
     }
     const admission = admit(state.read, parsed.line);
     state.read = admission.read;
-    if (admission.gap !== undefined) {
-      state.gaps += 1;
-      const { missingAtLast, lastTimestamp, firstNew } = admission.gap;
-      setup.diagnose({ kind: "gap", detail: `log lines lost (rotated away?): ${missingAtLast} line(s) at ${lastTimestamp} `
-        + `were not replayed and the log resumed at ${firstNew}; output between them may be missing` });
+    if (admission.gap !== undefined) reportGap(setup, state, admission.gap);
+    if (!admission.deliver) {
+      state.replayedLines += 1;
+      state.replayedBytes += Buffer.byteLength(raw) + 1;
+      continue;
     }
-    if (!admission.deliver) continue;
     state.lines += 1;
     try {
       await setup.onLine(parsed.line.text);
@@ -121,6 +176,27 @@ async function deliverLines(setup: ReadSetup, state: FollowState, raws: readonly
       setup.diagnose({ kind: "error", detail: `onLine failed for the line at ${parsed.line.timestamp}: ${messageOf(error)}` });
     }
   }
+}
+
+function reportGap(setup: ReadSetup, state: FollowState, gap: LogGap): void {
+  state.gaps += 1;
+  const after = gap.after ?? "(start)";
+  const resumed = gap.resumedAt === null ? "the log ended" : `the log resumed at ${gap.resumedAt}`;
+  if (gap.kind === "short") {
+    state.unreplayedLines += gap.lines;
+    setup.diagnose({ kind: "gap", detail: `log lines lost (rotated away?): ${gap.lines} line(s) up to ${after} were not replayed `
+      + `and ${resumed}; output written after ${after} before the rotation may be missing` });
+  } else {
+    setup.diagnose({ kind: "gap", detail: `log lines lost (rotated away?): the replay after ${after} did not end with the last `
+      + `delivered line and ${resumed}; up to ${gap.lines} line(s) dropped as replayed may have been new output` });
+  }
+}
+
+function reportClockBehind(setup: ReadSetup, state: FollowState): void {
+  state.gaps += 1;
+  setup.diagnose({ kind: "gap", detail: `the log's clock went back: the last line (${state.read.cursor.lastTimestamp ?? ""}) is stamped `
+    + `before the resume point sinceTime=${resumeSinceTime(state.read.cursor) ?? ""}, so lines written after the cut with such stamps `
+    + "are not served and may be missing" });
 }
 
 function messageOf(error: unknown): string {
