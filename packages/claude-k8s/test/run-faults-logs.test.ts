@@ -87,7 +87,7 @@ test("L4: the log API stays silent past the container's exit: execute() returns 
   world.sim.faults.hangLogStreams(120_000);
   try {
     const started = Date.now();
-    const result = await run(handle, { logIdleTimeoutMs: 1_000, logDrainTimeoutMs: 2_000, logSettleMs: 500 });
+    const result = await run(handle, { logIdleTimeoutMs: 1_000, logDrainTimeoutMs: 1_000, logDrainMaxMs: 3_000, logSettleMs: 500 });
     assert.ok(Date.now() - started < 60_000, "execute() did not wait for the 120 s hang");
     assert.equal(result.exitCode, 0, "the container's real exit code");
     assert.equal(result.errorCode, "k8s_log_incomplete", `${result.errorCode}: ${result.errorMessage}`);

@@ -7,11 +7,16 @@
 import type { KubeConfig } from "@kubernetes/client-node";
 import { followContainerLog } from "./log-follower.ts";
 import type { FollowResult, LogDiagnostic } from "./log-follower.ts";
-import { START_CURSOR } from "./log-cursor.ts";
 import type { LogCursor } from "./log-cursor.ts";
 
 export type LogTotals = {
   lines: number; reconnects: number; gaps: number; followers: number; diagnostics: string[];
+  bytesRead: number;
+  /** Bytes read again on reconnects (the replayed part of a second, dropped by the cursor). */
+  replayedBytes: number;
+  /** Delivered lines a replay no longer held (rotated away) and unreadable lines. */
+  unreplayedLines: number;
+  unparsedLines: number;
   /** The log could not be read to its end within the bounds (the API would not serve it). */
   incomplete: boolean;
 };
@@ -24,18 +29,24 @@ export type RunLogOptions = {
   containerOver: () => boolean;
   onDiagnostic: (diagnostic: LogDiagnostic) => void;
   idleTimeoutMs?: number;
+  /** Per final read: no bytes for this long ends that read (it is retried). */
   drainTimeoutMs?: number;
+  /** The drain gives up after this long without progress. */
+  drainMaxMs?: number;
 };
 
 const MAX_DIAGNOSTICS = 50;
+const FINAL_IDLE_MS = 2_000;
 
 export class RunLog {
   private readonly options: RunLogOptions;
   private pod: string | null = null;
   private abort = new AbortController();
-  private running: Promise<FollowResult> | null = null;
+  private running: Promise<FollowResult | null> | null = null;
   private cursor: LogCursor | undefined;
-  private readonly totals: LogTotals = { lines: 0, reconnects: 0, gaps: 0, followers: 0, diagnostics: [], incomplete: false };
+  private readonly totals: LogTotals = {
+    lines: 0, reconnects: 0, gaps: 0, followers: 0, diagnostics: [], bytesRead: 0, replayedBytes: 0, unreplayedLines: 0, unparsedLines: 0, incomplete: false,
+  };
 
   constructor(options: RunLogOptions) {
     this.options = options;
@@ -52,20 +63,20 @@ export class RunLog {
     this.running = this.follow({});
   }
 
-  /** Ends following: waits `graceMs` for the follower to finish by itself, then stops it and
-   * reads what is left from its cursor within `finalMs`. */
-  async finish(graceMs: number, finalMs: number): Promise<LogTotals> {
+  /** Ends following once the container is over: waits `graceMs` for the follower to finish by
+   * itself (its stream usually ends with the container), else stops it and drains from its
+   * exact cursor with the follower's own bounded drain (L4). */
+  async finish(graceMs: number): Promise<LogTotals> {
     if (!this.running) return this.totals;
-    const first = await settleWithin(this.running, graceMs);
-    if (first === "pending") {
+    let last = await settleWithin(this.running, graceMs);
+    if (last === "pending") {
       this.abort.abort();
       await this.running;
       this.abort = new AbortController();
-      const timer = setTimeout(() => { this.totals.incomplete = true; this.abort.abort(); }, finalMs);
-      this.running = this.follow({ idleTimeoutMs: Math.max(1, Math.min(finalMs, 2_000)), drainTimeoutMs: Math.max(1, finalMs) });
-      const last = await this.running.finally(() => clearTimeout(timer));
-      if (last.end !== "terminated") this.totals.incomplete = true;
+      this.running = this.follow({ idleTimeoutMs: Math.min(FINAL_IDLE_MS, this.options.idleTimeoutMs ?? FINAL_IDLE_MS) });
+      last = await this.running;
     }
+    if (last === null || last.end !== "terminated" || !last.drained) this.totals.incomplete = true;
     this.running = null;
     return this.totals;
   }
@@ -78,25 +89,38 @@ export class RunLog {
     return this.totals;
   }
 
-  private async follow(bounds: { idleTimeoutMs?: number; drainTimeoutMs?: number }): Promise<FollowResult> {
+  private async follow(bounds: { idleTimeoutMs?: number }): Promise<FollowResult | null> {
     const o = this.options;
+    const idle = bounds.idleTimeoutMs ?? o.idleTimeoutMs;
     this.totals.followers += 1;
-    const result = await followContainerLog({
-      kubeConfig: o.kubeConfig, namespace: o.namespace, pod: this.pod ?? "", container: o.container,
-      signal: this.abort.signal, onLine: o.onLine, ...(this.cursor ? { cursor: this.cursor } : {}),
-      containerTerminated: () => Promise.resolve(o.containerOver()),
-      onDiagnostic: (d) => this.diagnose(d),
-      ...(bounds.idleTimeoutMs ?? o.idleTimeoutMs ? { idleTimeoutMs: bounds.idleTimeoutMs ?? o.idleTimeoutMs } : {}),
-      ...(bounds.drainTimeoutMs ?? o.drainTimeoutMs ? { drainTimeoutMs: bounds.drainTimeoutMs ?? o.drainTimeoutMs } : {}),
-    }).catch((error: unknown): FollowResult => {
+    try {
+      const result = await followContainerLog({
+        kubeConfig: o.kubeConfig, namespace: o.namespace, pod: this.pod ?? "", container: o.container,
+        signal: this.abort.signal, onLine: o.onLine, ...(this.cursor ? { cursor: this.cursor } : {}),
+        containerTerminated: () => Promise.resolve(o.containerOver()),
+        onDiagnostic: (d) => this.diagnose(d),
+        ...(idle ? { idleTimeoutMs: idle } : {}),
+        ...(o.drainTimeoutMs ? { drainTimeoutMs: o.drainTimeoutMs } : {}),
+        ...(o.drainMaxMs ? { drainMaxMs: o.drainMaxMs } : {}),
+      });
+      this.add(result);
+      return result;
+    } catch (error) {
       this.diagnose({ kind: "error", detail: `log follower failed: ${error instanceof Error ? error.message : String(error)}` });
-      return { lines: 0, reconnects: 0, gaps: 0, cursor: this.cursor ?? START_CURSOR, end: "aborted" };
-    });
+      return null;
+    }
+  }
+
+  private add(result: FollowResult): void {
     this.cursor = result.cursor;
-    this.totals.lines += result.lines;
-    this.totals.reconnects += result.reconnects;
-    this.totals.gaps += result.gaps;
-    return result;
+    const t = this.totals;
+    t.lines += result.lines;
+    t.reconnects += result.reconnects;
+    t.gaps += result.gaps;
+    t.bytesRead += result.bytesRead;
+    t.replayedBytes += result.replayedBytes;
+    t.unreplayedLines += result.unreplayedLines;
+    t.unparsedLines += result.unparsedLines;
   }
 
   private diagnose(diagnostic: LogDiagnostic): void {

@@ -40,6 +40,8 @@ export type RunTuning = {
   probeEveryMs?: number;
   logIdleTimeoutMs?: number;
   logDrainTimeoutMs?: number;
+  /** The drain gives up after this long without progress (default: the follower's, 6 × drainTimeoutMs). */
+  logDrainMaxMs?: number;
   /** How long the log may take to end by itself once the container is over. */
   logSettleMs?: number;
 };

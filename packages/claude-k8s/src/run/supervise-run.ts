@@ -46,6 +46,7 @@ export async function superviseRun(c: Context): Promise<RunReport> {
     onDiagnostic: (d) => { if (d.kind === "gap") request.host.status({ type: "k8s.log.gap", level: "warn", message: d.detail, starting: false }); },
     ...(tuning.logIdleTimeoutMs ? { idleTimeoutMs: tuning.logIdleTimeoutMs } : {}),
     ...(tuning.logDrainTimeoutMs ? { drainTimeoutMs: tuning.logDrainTimeoutMs } : {}),
+    ...(tuning.logDrainMaxMs ? { drainMaxMs: tuning.logDrainMaxMs } : {}),
   });
   const stopKeepalive = transcript.keepalive(request.config.keepaliveSec * 1000, () => (last ? describePhase(last) : "starting"));
   request.host.status({ type: claimed.adopted ? "k8s.job.adopted" : "k8s.job.created", level: "info", starting: true,
@@ -105,7 +106,7 @@ async function conclude(c: Context, p: Pieces): Promise<{ report: RunReport; tot
   }
   const settleMs = request.tuning?.logSettleMs ?? 1_000;
   if (p.watch.podName() && !p.log.started && p.watch.containerOver()) p.log.start(p.watch.podName() ?? "");
-  const totals = disposition.action === "leaveForAdoption" ? await p.log.stop() : await p.log.finish(settleMs, request.tuning?.logDrainTimeoutMs ?? 5_000);
+  const totals = disposition.action === "leaveForAdoption" ? await p.log.stop() : await p.log.finish(settleMs);
   const startEvidence = p.end.kind === "notStarted" ? await explainStart(objects, p.watch, p.jobName, scope) : null;
   await settleCluster({ objects, jobName: p.jobName, claim: c.claimed.claim, disposition, alreadyEnded: disposition.action === "end", signal: scope });
   const report = verdict({
@@ -130,7 +131,11 @@ async function explainStart(objects: RunObjects, watch: RunWatch, jobName: strin
 function withDetails(report: RunReport, d: { request: RunRequest; jobName: string; timeline: Timeline; totals: LogTotals; transcript: Transcript; disposition: JobDisposition; adopted: boolean }): RunReport {
   const k8s = {
     namespace: d.request.namespace, job: d.jobName, adopted: d.adopted, disposition: d.disposition.action, timeline: d.timeline,
-    logs: { lines: d.totals.lines, reconnects: d.totals.reconnects, gaps: d.totals.gaps, followers: d.totals.followers, incomplete: d.totals.incomplete, duplicatesDropped: d.transcript.duplicatesDropped, keepalives: d.transcript.keepalives },
+    logs: {
+      lines: d.totals.lines, reconnects: d.totals.reconnects, gaps: d.totals.gaps, followers: d.totals.followers, incomplete: d.totals.incomplete,
+      bytesRead: d.totals.bytesRead, replayedBytes: d.totals.replayedBytes, unreplayedLines: d.totals.unreplayedLines,
+      unparsedLines: d.totals.unparsedLines, duplicatesDropped: d.transcript.duplicatesDropped, keepalives: d.transcript.keepalives,
+    },
     diagnostics: d.totals.diagnostics,
   };
   const cancelled = report.errorCode === "cancelled" && d.request.signal.aborted;
