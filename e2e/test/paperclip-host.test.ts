@@ -1,6 +1,7 @@
 // End to end: the real Paperclip server (paperclipai 2026.916.1) installs our package as an
 // adapter plugin, serves its config schema and UI parser, and runs agents through execute().
-// Until the run lifecycle lands the honest result is a failed run (k8s_not_implemented).
+// A server with no cluster configured fails a run honestly (k8s_cluster_unavailable); real runs
+// on kube-sim through this server are in paperclip-ui.test.ts.
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -64,12 +65,12 @@ describe("the real Paperclip server hosts the claude_k8s adapter", { timeout: 15
     assert.deepEqual(parse('{"type":"system","subtype":"init","model":"m","session_id":"s"}', "t"), [{ kind: "init", ts: "t", model: "m", sessionId: "s" }]);
   });
 
-  test("a wake with a valid config fails honestly with k8s_not_implemented", async () => {
+  test("a wake with a valid config but no cluster configured fails honestly with k8s_cluster_unavailable", async () => {
     const company = await expectStatus("POST", "/companies", 201, { name: "claude_k8s e2e" });
     const run = await wakeAgent(company.id, "k8s-valid", { namespace: "paperclip-e2e", image: "registry.invalid/claude:1", timeoutSec: 600 });
     assert.equal(run.status, "failed", `expected a failed run, got ${run.status} (${run.error})`);
-    assert.equal(run.errorCode, "k8s_not_implemented", `errorCode ${run.errorCode}: ${run.error}`);
-    assert.match(String(run.error), /not implemented/);
+    assert.equal(run.errorCode, "k8s_cluster_unavailable", `errorCode ${run.errorCode}: ${run.error}`);
+    assert.match(String(run.error), /no Job was created.*Set the adapter's kubeconfigPath, set KUBECONFIG/s);
     // Keys the real server injects into the config are known, so a clean config logs no warning.
     const log = await expectStatus("GET", `/heartbeat-runs/${run.id}/log`, 200);
     assert.doesNotMatch(String(log.content), /config warning/, "the server's injected keys must not warn");

@@ -3,10 +3,8 @@
 //
 // Two runs feed the run page:
 // - A real claude_k8s run: agent on kube-sim, image mapped to the real Claude Code CLI, model
-//   calls to anthropic-sim. Until the run lifecycle lands, execute() honestly fails with
-//   k8s_not_implemented and creates no Job, so that page holds no Claude output yet: the test
-//   asserts exactly that, and says how to switch it on once execute() runs Jobs.
-// - Meanwhile, Claude output on the real page comes from a real run of Paperclip's built-in
+//   calls to anthropic-sim: the pod's transcript, rendered by our parser.
+// - A real run of Paperclip's built-in
 //   `process` adapter whose command prints a recorded Claude Code transcript (the CLI's real
 //   stream-json, test/fixtures/claude/tool-use.jsonl). The agent is then switched to claude_k8s;
 //   the run page picks its parser by the agent's CURRENT adapter type, so it renders that log
@@ -186,25 +184,23 @@ describe("Paperclip's UI renders transcripts with the claude_k8s parser (Chromiu
     await page.close();
   });
 
-  test("a real claude_k8s run (kube-sim, Claude Code CLI, anthropic-sim): today execute() fails honestly, creates no Job, and the page shows why", async () => {
-    // TODO(lifecycle) switch on once execute() runs Jobs: expect status "succeeded", then assert on
-    // this page what the test above asserts ("Let me run it.", "Executed command", "echo
-    // hello-from-a-pod", its output, the result line, no raw JSON) and that anthropic-sim answered.
-    assert.equal(claudeK8sRun.errorCode, "k8s_not_implemented", `execute() no longer answers k8s_not_implemented (${claudeK8sRun.status}, ${claudeK8sRun.errorCode}): switch this test on (see the TODO)`);
-    assert.equal(claudeK8sRun.status, "failed");
+  test("a real claude_k8s run (kube-sim, Claude Code CLI, anthropic-sim): succeeds, and its page shows the pod's transcript as entries", async () => {
+    assert.equal(claudeK8sRun.status, "succeeded", `claude_k8s run ${claudeK8sRun.status} (${claudeK8sRun.errorCode}): ${claudeK8sRun.error}${api.serverLog()}`);
     assert.ok(kube, "kube-sim not started");
+    assert.ok((model?.messageRequests().length ?? 0) >= 2, "the Claude Code CLI in the pod called the model");
     const kc = new KubeConfig();
     kc.loadFromString(kube.kubeconfig);
-    assert.deepEqual((await kc.makeApiClient(BatchV1Api).listNamespacedJob({ namespace: "default" })).items, [], "no Job may exist");
-    assert.equal(model?.messageRequests().length, 0);
-    const page = await openRunPage(pages.claudeK8s, fixedPreamble, "not implemented yet");
-    await page.getByText(/1 system message/i).first().click();
-    await page.getByText("[paperclip] No project or prior session workspace").first().waitFor({ timeout: RENDER_TIMEOUT_MS });
-    await screenshot(page, "4-claude-k8s-run-today");
+    assert.deepEqual((await kc.makeApiClient(BatchV1Api).listNamespacedJob({ namespace: "default" })).items, [], "the finished Job was cleaned up");
+    const page = await openRunPage(pages.claudeK8s, fixedPreamble, "Executed command");
+    await page.getByText("Executed command").first().click();
+    await page.getByText("echo hello-from-a-pod").first().waitFor({ timeout: RENDER_TIMEOUT_MS });
+    await screenshot(page, "4-claude-k8s-run");
     assert.deepEqual((await probe(page)).__workerErrors, []);
     const transcript = await transcriptText(page);
-    assert.match(transcript, /\[paperclip\] No project or prior session workspace was available/, "the server's stdout line, through our parser, as a system entry");
-    assert.doesNotMatch(transcript, /\{"type":/);
+    assert.match(transcript, /Let me run it\./);
+    assert.match(transcript, /\nhello-from-a-pod\n/, "the tool ran in the pod and its output is the tool result");
+    assert.match(transcript, /The pod printed hello-from-a-pod\./);
+    assert.doesNotMatch(transcript, /\{"type":/, `raw JSON in the rendered transcript:\n${transcript}`);
     await page.close();
   });
 

@@ -49,12 +49,14 @@ function ctx(config: Record<string, unknown>, logs: string[]): AdapterExecutionC
   };
 }
 
-test("execute with a valid config fails with k8s_not_implemented, never a success", async () => {
-  const result = await adapter.execute(ctx({ namespace: "agents" }, []));
-  assert.equal(result.errorCode, "k8s_not_implemented");
+test("execute with a kubeconfig that does not exist fails with k8s_cluster_unavailable naming the path and the fix", async () => {
+  const logs: string[] = [];
+  const result = await adapter.execute(ctx({ namespace: "agents", kubeconfig: "/nonexistent/kubeconfig" }, logs));
+  assert.equal(result.errorCode, "k8s_cluster_unavailable");
   assert.equal(result.exitCode, null);
   assert.equal(result.timedOut, false);
-  assert.equal(result.errorMessage, "claude_k8s: running a Job is not implemented yet (the run lifecycle has not landed); no Job was created");
+  assert.match(String(result.errorMessage), /no Job was created: kubeconfig \/nonexistent\/kubeconfig \(from kubeconfigPath\) does not exist: fix the path/);
+  assert.ok(logs.some((line) => line.includes("/nonexistent/kubeconfig")), "the reason is in the run log too");
 });
 
 test("execute with a bad config lists every problem under k8s_invalid_config", async () => {
