@@ -9,7 +9,8 @@ import type { KubeSim } from "../src/sim.ts";
 
 let sim: KubeSim;
 
-before(async () => { sim = await startKubeSim({ runtime: false }); });
+// Plain HTTP: this file reads the wire itself (TLS is tested in tls.test.ts).
+before(async () => { sim = await startKubeSim({ runtime: false, tls: false }); });
 after(async () => { await sim.stop(); });
 
 type Json = Record<string, any>;
@@ -42,7 +43,8 @@ test("Job status: active/succeeded/failed at 0 and empty conditions are absent; 
 });
 
 test("Pod: empty maps, lists and strings are absent; restartCount 0, ready false and imageID \"\" stay", async () => {
-  const created = await call("POST", PODS, { metadata: { name: "bare", labels: {} }, spec: { nodeName: "", volumes: [],
+  // No token volume is defaulted in (automountServiceAccountToken false), so `volumes: []` stays empty.
+  const created = await call("POST", PODS, { metadata: { name: "bare", labels: {} }, spec: { nodeName: "", volumes: [], automountServiceAccountToken: false,
     containers: [{ name: "main", image: "busybox", env: [{ name: "EMPTY", value: "" }], ports: [] }] } });
   assert.equal(created.code, 201);
   assert.equal("labels" in created.body.metadata, false);

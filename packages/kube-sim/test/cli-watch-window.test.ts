@@ -13,7 +13,7 @@ const CLI = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
 
 test("serve --history-limit 2: the third configmap event pushes the first out of the window", { timeout: 20_000 }, async () => {
   const dir = await mkdtemp(path.join(tmpdir(), "kube-sim-cli-window-"));
-  const server = spawn(process.execPath, ["--conditions=source", CLI, "serve", "--no-runtime", "--history-limit", "2",
+  const server = spawn(process.execPath, ["--conditions=source", CLI, "serve", "--http", "--no-runtime", "--history-limit", "2",
     "--history-max-age-ms", "600000", "--kubeconfig", path.join(dir, "kubeconfig")], { stdio: ["ignore", "pipe", "inherit"] });
   const exited = new Promise((resolve) => server.once("exit", resolve));
   try {
@@ -26,7 +26,7 @@ test("serve --history-limit 2: the third configmap event pushes the first out of
       });
       server.once("exit", (code) => reject(new Error(`kube-sim serve exited early with ${code}`)));
     });
-    // `serve` answers requests without a token as an anonymous admin.
+    // With --http, `serve` answers requests without a token as an anonymous admin.
     const cms = `${url}/api/v1/namespaces/default/configmaps`;
     const first = await (await fetch(cms, { method: "POST", headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ metadata: { name: "c0" } }) })).json() as { metadata: { resourceVersion: string } };

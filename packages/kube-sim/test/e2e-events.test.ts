@@ -113,7 +113,8 @@ test("a pinned image tag is already present; failures are Warnings with the real
   assert.equal(byReason(podEvents, "Pulled").message, 'Container image "busybox:1.36" already present on machine');
   assert.ok(!podEvents.some((e) => e.reason === "Pulling"), "no pull for IfNotPresent");
 
-  await runJob(jobManifest("ev-deadline", "sleep 30", { activeDeadlineSeconds: 1 }));
+  // A 1 s grace: `sleep` as PID 1 ignores SIGTERM and lives to the grace period's SIGKILL, as on a node.
+  await runJob(jobManifest("ev-deadline", "sleep 30", { activeDeadlineSeconds: 1 }, { terminationGracePeriodSeconds: 1 }));
   const deadline = byReason(await eventsWith("Job", "ev-deadline", ["DeadlineExceeded"]), "DeadlineExceeded");
   assert.equal(deadline.message, "Job was active longer than specified deadline");
   assert.equal(deadline.type, "Warning");

@@ -9,7 +9,9 @@ import { toLabelValue } from "../spec/names.ts";
 import { claimAgent, releaseClaim, runOfJob, takeOverLease } from "./claim.ts";
 import type { Claim, ClaimRequest } from "./claim.ts";
 import { launchRun } from "./launch.ts";
-import type { RunRequest } from "./run.ts";
+import { isFollowedHere } from "./lease-keeper.ts";
+import { isLeaseHeld } from "../spec/lease.ts";
+import type { RunRequest } from "./request.ts";
 import { failureReport } from "./verdict.ts";
 import type { RunReport } from "./verdict.ts";
 
@@ -71,7 +73,11 @@ async function adoptOrRefuse(input: { request: RunRequest; objects: RunObjects; 
   const { request, objects } = input;
   const name = job.metadata?.name ?? "";
   if (!request.config.reattachOrphanedJobs || !isSameWork(job, request.identity)) {
-    return refuse("k8s_concurrent_run_blocked", blockedMessage(job, objects.namespace, request.config.reattachOrphanedJobs));
+    return refuse("k8s_concurrent_run_blocked", blockedMessage(job, objects.namespace, request.config.reattachOrphanedJobs ? "it belongs to another task or session" : "reattachOrphanedJobs is off"));
+  }
+  // Only an orphan is adopted: a run still following the Job (here, or renewing the Lease elsewhere) keeps it.
+  if (isFollowedHere(name) || (lease && isLeaseHeld(lease, new Date()) && lease.spec?.holderIdentity !== request.identity.runId)) {
+    return refuse("k8s_concurrent_run_blocked", blockedMessage(job, objects.namespace, `run ${lease?.spec?.holderIdentity ?? runOfJob(job) ?? "unknown"} is still following it`));
   }
   const claim = await takeOverLease({ ...claimRequest, jobName: name }, lease);
   if (!claim) return refuse("k8s_concurrent_run_blocked", `Another run took over Job ${name} first; this run created nothing.`);
@@ -85,12 +91,11 @@ async function adoptOrRefuse(input: { request: RunRequest; objects: RunObjects; 
   return { kind: "claimed", job: adopted, claim, adopted: true, secretOwned: true };
 }
 
-function blockedMessage(job: V1Job, namespace: string, reattach: boolean): string {
+function blockedMessage(job: V1Job, namespace: string, why: string): string {
   const name = job.metadata?.name ?? "";
   const created = job.metadata?.creationTimestamp as unknown;
   const ageSec = created ? Math.max(0, Math.round((Date.now() - new Date(created as string).getTime()) / 1000)) : null;
   const task = job.metadata?.annotations?.[ANNOTATION.taskId];
-  const why = reattach ? "it belongs to another task or session" : "reattachOrphanedJobs is off";
   return `Agent already has a live Job ${namespace}/${name} (run ${runOfJob(job) ?? "unknown"}${task ? `, task ${task}` : ""}`
     + `${ageSec !== null ? `, started ${ageSec} s ago` : ""}); it keeps running and this run created nothing (${why}). `
     + `To end it: cancel that run in Paperclip, or kubectl -n ${namespace} delete job ${name}.`;

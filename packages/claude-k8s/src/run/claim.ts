@@ -12,8 +12,9 @@ import { ANNOTATION, LABEL, leaseLabels, selectorForAgent } from "../spec/labels
 import { buildLease, isJobLive, isLeaseHeld } from "../spec/lease.ts";
 import { agentLeaseName } from "../spec/names.ts";
 
-/** Long enough for Secret + Job creation under API retries; a fresh Lease without its Job blocks others this long. */
-export const LEASE_DURATION_SECONDS = 60;
+/** A follower renews its Lease every 15 s (lease-keeper.ts); one silent this long is taken for dead. Also
+ * long enough for Secret + Job creation under API retries: a fresh Lease without its Job blocks others. */
+export const LEASE_DURATION_SECONDS = 45;
 const READ_DEADLINE_MS = 10_000;
 const ATTEMPTS = 4;
 

@@ -5,7 +5,8 @@
 // may still start). Which of these applies is decided here, in one table.
 import type { RunObjects } from "../kube/objects.ts";
 import { ANNOTATION } from "../spec/labels.ts";
-import { releaseClaim } from "./claim.ts";
+import { LEASE_DURATION_SECONDS, releaseClaim } from "./claim.ts";
+import { releaseForAdoption } from "./lease-keeper.ts";
 import type { Claim } from "./claim.ts";
 import type { SuperviseEnd } from "./supervise.ts";
 import type { DeleteReason } from "./verdict.ts";
@@ -45,10 +46,14 @@ export async function endJob(objects: RunObjects, jobName: string, reason: Delet
 
 /** Applies the disposition; releases the Lease unless the Job is left for adoption. */
 export async function settleCluster(input: {
-  objects: RunObjects; jobName: string; claim: Claim; disposition: JobDisposition; alreadyEnded: boolean; signal: AbortSignal;
+  objects: RunObjects; jobName: string; claim: Claim; disposition: JobDisposition; alreadyEnded: boolean; leaseLost: boolean; signal: AbortSignal;
 }): Promise<void> {
   const { objects, jobName, disposition, signal } = input;
-  if (disposition.action === "leaveForAdoption") return;
+  if (disposition.action === "leaveForAdoption") {
+    // Ours to hand over (not taken by someone else): expired, so the next run may adopt at once.
+    if (!input.leaseLost) await releaseForAdoption(objects, input.claim, LEASE_DURATION_SECONDS, signal);
+    return;
+  }
   if (disposition.action === "end" && !input.alreadyEnded) await endJob(objects, jobName, disposition.reason, disposition.detail, signal);
   if (disposition.action === "cleanUp") await objects.deleteJob(jobName, { signal, deadlineMs: 10_000 }).catch(() => false);
   await releaseClaim(objects, input.claim, signal);

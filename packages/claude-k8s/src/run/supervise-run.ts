@@ -9,11 +9,12 @@ import type { Claimed } from "./claim-run.ts";
 import { awaitContainerOver, dispositionFor, endJob, settleCluster } from "./finish.ts";
 import type { JobDisposition } from "./finish.ts";
 import { RunLog } from "./follow.ts";
+import { keepLease } from "./lease-keeper.ts";
 import type { LogTotals } from "./follow.ts";
 import { describePhase } from "./observe.ts";
 import type { Phase } from "./observe.ts";
-import type { RunRequest } from "./run.ts";
-import { CONTAINER } from "./run.ts";
+import type { RunRequest } from "./request.ts";
+import { CONTAINER } from "./request.ts";
 import { emptyTimeline, markTimeline, statusFor } from "./status.ts";
 import type { Timeline } from "./status.ts";
 import { supervise, SUPERVISE_DEFAULTS } from "./supervise.ts";
@@ -48,13 +49,16 @@ export async function superviseRun(c: Context): Promise<RunReport> {
     ...(tuning.logDrainTimeoutMs ? { drainTimeoutMs: tuning.logDrainTimeoutMs } : {}),
     ...(tuning.logDrainMaxMs ? { drainMaxMs: tuning.logDrainMaxMs } : {}),
   });
+  const lost = new AbortController();
+  const keeper = keepLease({ objects: c.objects, claim: claimed.claim, jobName, runId: request.identity.runId, signal: c.scope,
+    onLost: (holder) => lost.abort(new Error(`the agent's Lease was taken over by run ${holder}`)) });
   const stopKeepalive = transcript.keepalive(request.config.keepaliveSec * 1000, () => (last ? describePhase(last) : "starting"));
   request.host.status({ type: claimed.adopted ? "k8s.job.adopted" : "k8s.job.created", level: "info", starting: true,
     message: claimed.adopted ? `adopted the live Job ${jobName} left by an earlier run; following its log from the start` : `Job ${jobName} created in namespace ${request.namespace}`,
     payload: { job: jobName, namespace: request.namespace } });
   try {
     const end = await supervise({
-      watch, view: c.view, signal: AbortSignal.any([request.signal, c.scope]), settings: superviseSettings(request),
+      watch, view: c.view, signal: AbortSignal.any([request.signal, c.scope, lost.signal]), settings: superviseSettings(request),
       onPhase: (phase) => {
         last = phase;
         timeline = markTimeline(timeline, phase, new Date(), watch.podName());
@@ -62,10 +66,12 @@ export async function superviseRun(c: Context): Promise<RunReport> {
         startLogIfReady(log, watch, phase);
       },
     });
-    const concluded = await conclude(c, { end, watch, log, transcript, jobName });
+    await keeper.stop();
+    const concluded = await conclude(c, { end, watch, log, transcript, jobName, lostTo: reasonOf(lost.signal) });
     timeline = { ...timeline, pod: watch.podName() ?? timeline.pod, finished: new Date().toISOString() };
     return withDetails(concluded.report, { request, jobName, timeline, totals: concluded.totals, transcript, disposition: concluded.disposition, adopted: claimed.adopted });
   } finally {
+    await keeper.stop();
     stopKeepalive();
     watch.stop();
     await log.stop();
@@ -90,13 +96,14 @@ function superviseSettings(request: RunRequest) {
   };
 }
 
-type Pieces = { end: SuperviseEnd; watch: RunWatch; log: RunLog; transcript: Transcript; jobName: string };
+type Pieces = { end: SuperviseEnd; watch: RunWatch; log: RunLog; transcript: Transcript; jobName: string; lostTo: string | null };
 
 async function conclude(c: Context, p: Pieces): Promise<{ report: RunReport; totals: LogTotals; disposition: JobDisposition }> {
   const { request, objects, scope } = c;
-  const abortReason = reasonText(request.signal.reason);
-  const aborted = request.signal.aborted;
-  const disposition = dispositionFor({ end: p.end, cancelled: aborted && !isDetachReason(abortReason), shutdown: aborted && isDetachReason(abortReason), retainJobs: request.config.retainJobs, abortReason });
+  const abortReason = p.lostTo ?? reasonText(request.signal.reason);
+  const aborted = request.signal.aborted || p.lostTo !== null;
+  const detach = p.lostTo !== null || isDetachReason(abortReason);
+  const disposition = dispositionFor({ end: p.end, cancelled: aborted && !detach, shutdown: aborted && detach, retainJobs: request.config.retainJobs, abortReason });
   const before = p.watch.snapshot();
   const ourReason = before.job?.metadata?.annotations?.[ANNOTATION.deleteReason] ?? null;
   const deletedExternally = ourReason === null && (before.jobGone || Boolean(before.job?.metadata?.deletionTimestamp));
@@ -108,7 +115,7 @@ async function conclude(c: Context, p: Pieces): Promise<{ report: RunReport; tot
   if (p.watch.podName() && !p.log.started && p.watch.containerOver()) p.log.start(p.watch.podName() ?? "");
   const totals = disposition.action === "leaveForAdoption" ? await p.log.stop() : await p.log.finish(settleMs);
   const startEvidence = p.end.kind === "notStarted" ? await explainStart(objects, p.watch, p.jobName, scope) : null;
-  await settleCluster({ objects, jobName: p.jobName, claim: c.claimed.claim, disposition, alreadyEnded: disposition.action === "end", signal: scope });
+  await settleCluster({ objects, jobName: p.jobName, claim: c.claimed.claim, disposition, alreadyEnded: disposition.action === "end", leaseLost: p.lostTo !== null, signal: scope });
   const report = verdict({
     end: p.end, items: p.transcript.items, ourDelete: disposition.action === "end" ? disposition.reason : null,
     detachedBecause: disposition.action === "leaveForAdoption" && p.end.kind === "aborted" ? disposition.why : null,
@@ -142,6 +149,10 @@ function withDetails(report: RunReport, d: { request: RunRequest; jobName: strin
   const resultJson: Record<string, unknown> = { ...report.resultJson, k8s };
   if (cancelled) resultJson.executionCancellation = { state: "acknowledged", acknowledgedAt: new Date().toISOString(), forced: false };
   return { ...report, resultJson };
+}
+
+function reasonOf(signal: AbortSignal): string | null {
+  return signal.aborted ? reasonText(signal.reason) : null;
 }
 
 function reasonText(reason: unknown): string {
