@@ -6,7 +6,7 @@ import type { V1Job } from "@kubernetes/client-node";
 import type { RunObjects } from "../kube/objects.ts";
 import { ANNOTATION, LABEL } from "../spec/labels.ts";
 import { toLabelValue } from "../spec/names.ts";
-import { claimAgent, releaseClaim, runOfJob, takeOverLease } from "./claim.ts";
+import { claimAgent, LEASE_DURATION_SECONDS, releaseClaim, runOfJob, takeOverLease } from "./claim.ts";
 import type { Claim, ClaimRequest } from "./claim.ts";
 import { launchRun } from "./launch.ts";
 import { isFollowedHere } from "./lease-keeper.ts";
@@ -77,7 +77,9 @@ async function adoptOrRefuse(input: { request: RunRequest; objects: RunObjects; 
   }
   // Only an orphan is adopted: a run still following the Job (here, or renewing the Lease elsewhere) keeps it.
   if (isFollowedHere(name) || (lease && isLeaseHeld(lease, new Date()) && lease.spec?.holderIdentity !== request.identity.runId)) {
-    return refuse("k8s_concurrent_run_blocked", blockedMessage(job, objects.namespace, `run ${lease?.spec?.holderIdentity ?? runOfJob(job) ?? "unknown"} is still following it`));
+    const holder = lease?.spec?.holderIdentity ?? runOfJob(job) ?? "unknown";
+    return refuse("k8s_concurrent_run_blocked", blockedMessage(job, objects.namespace, `run ${holder} holds the agent's Lease: it is still following the Job, `
+      + `or it stopped less than ${LEASE_DURATION_SECONDS} s ago, after which a run of the same task and session adopts the Job`));
   }
   const claim = await takeOverLease({ ...claimRequest, jobName: name }, lease);
   if (!claim) return refuse("k8s_concurrent_run_blocked", `Another run took over Job ${name} first; this run created nothing.`);
