@@ -8,7 +8,7 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { bash, say } from "anthropic-sim";
 import { JOBS, SECRETS } from "kube-sim";
-import { agentConfig, leftovers, NAMESPACE, run, runContext, startWorld, waitFor } from "./run-support.ts";
+import { agentConfig, leftovers, NAMESPACE, oneToolThenAnswer, run, runContext, startWorld, waitFor } from "./run-support.ts";
 import type { World } from "./run-support.ts";
 
 let world: World;
@@ -17,7 +17,7 @@ const createdJobs: { name: string; agent: string }[] = [];
 let unwatch = () => {};
 
 before(async () => {
-  world = await startWorld({ model: { script: (request) => (afterToolResult(request.body) ? say("ok") : bash("sleep 2; echo done", "Working.")) } });
+  world = await startWorld({ model: { script: oneToolThenAnswer(() => bash("sleep 2; echo done", "Working."), say("ok")) } });
   invariant = world.sim.runtime?.invariants.noTwoActiveJobsPerLabel("paperclip.io/agent-id") ?? "";
   unwatch = world.sim.store.watch(JOBS, NAMESPACE, undefined, (event) => {
     if (event.type === "ADDED") createdJobs.push({ name: event.object.metadata?.name ?? "", agent: event.object.metadata?.labels?.["paperclip.io/agent-id"] ?? "" });
@@ -29,13 +29,6 @@ after(async () => {
   assert.deepEqual(world.sim.runtime?.invariants.check(invariant), [], "never two live Jobs for one agent");
   await world.stop();
 });
-
-/** Each run: one tool call, then an answer once the tool's result came back. */
-function afterToolResult(body: unknown): boolean {
-  const messages = (body as { messages?: { content?: unknown }[] } | null)?.messages ?? [];
-  const last = messages.at(-1)?.content;
-  return Array.isArray(last) && last.some((block: { type?: string }) => block.type === "tool_result");
-}
 
 /** Every Job ever created for an agent (kube-sim's history, not the current state). */
 function jobsEverCreated(agentId: string): string[] {

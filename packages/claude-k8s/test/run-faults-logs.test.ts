@@ -7,12 +7,11 @@ import assert from "node:assert/strict";
 import { bash, say } from "anthropic-sim";
 import type { Reply } from "anthropic-sim";
 import { PODS } from "kube-sim";
-import { agentConfig, groundTruthLines, leftovers, run, runContext, startWorld, transcriptLines, waitFor } from "./run-support.ts";
+import { agentConfig, groundTruthLines, jobOf, leftovers, run, runContext, startScriptedWorld, transcriptLines, waitFor } from "./run-support.ts";
 import type { World } from "./run-support.ts";
 
 let world: World;
-let script: Reply[] = [];
-let scriptBase = 0;
+let useScript: (replies: Reply[]) => void = () => {};
 
 /** A run of `turns` tool calls, each printing `lines` lines (with multi-byte text), then an answer. */
 function longRun(turns: number, lines: number, pauseMs = 0): Reply[] {
@@ -25,21 +24,13 @@ function longRun(turns: number, lines: number, pauseMs = 0): Reply[] {
 }
 
 before(async () => {
-  world = await startWorld({ model: { script: (_request, index) => script[index - scriptBase] ?? say("(script exhausted)") } });
+  ({ world, useScript } = await startScriptedWorld());
 });
 
 after(async () => {
   await world.stop();
 });
 
-function useScript(replies: Reply[]): void {
-  script = replies;
-  scriptBase = world.model.messageRequests().length;
-}
-
-function jobOf(result: { resultJson?: Record<string, unknown> | null }): string {
-  return (result.resultJson as { k8s: { job: string } }).k8s.job;
-}
 
 async function assertExactTranscript(handle: ReturnType<typeof runContext>, result: Awaited<ReturnType<typeof run>>): Promise<void> {
   const truth = groundTruthLines(world, jobOf(result));

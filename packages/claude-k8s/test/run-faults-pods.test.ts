@@ -8,12 +8,11 @@ import assert from "node:assert/strict";
 import { bash, say } from "anthropic-sim";
 import type { Reply } from "anthropic-sim";
 import { JOBS, LEASES, PODS } from "kube-sim";
-import { agentConfig, groundTruthLines, leftovers, NAMESPACE, run, runContext, startWorld, transcriptLines, waitFor } from "./run-support.ts";
+import { agentConfig, groundTruthLines, leftovers, NAMESPACE, run, runContext, startScriptedWorld, transcriptLines, waitFor } from "./run-support.ts";
 import type { RunHandle, World } from "./run-support.ts";
 
 let world: World;
-let script: Reply[] = [];
-let scriptBase = 0;
+let useScript: (replies: Reply[]) => void = () => {};
 
 /** A slow run: a tool call that sleeps, so a test can act while the container runs. */
 function slowRun(seconds: number): Reply[] {
@@ -21,19 +20,14 @@ function slowRun(seconds: number): Reply[] {
 }
 
 before(async () => {
-  world = await startWorld({ model: { script: (_request, index) => script[index - scriptBase] ?? say("(script exhausted)") } });
+  ({ world, useScript } = await startScriptedWorld());
 });
 
 after(async () => {
   await world.stop();
 });
 
-function useScript(replies: Reply[]): void {
-  script = replies;
-  scriptBase = world.model.messageRequests().length;
-}
-
-function jobOf(handle: RunHandle): string {
+function jobOfRun(handle: RunHandle): string {
   const event = handle.record.events.find((e) => e.eventType === "k8s.job.created");
   return String(event?.payload?.job ?? "");
 }
@@ -45,7 +39,7 @@ function podOf(job: string): string {
 
 async function whenRunning(handle: RunHandle): Promise<{ job: string; pod: string }> {
   await waitFor(() => handle.record.events.some((e) => e.eventType === "k8s.container.started") && transcriptLines(handle.record).length >= 2, 30_000, "the container to run");
-  const job = jobOf(handle);
+  const job = jobOfRun(handle);
   return { job, pod: podOf(job) };
 }
 
@@ -91,7 +85,7 @@ test("C14: the run's own deadline: the reason is recorded on the Job before it i
   const result = await run(handle);
   assert.equal(result.timedOut, true);
   assert.equal(result.errorCode, "timeout", String(result.errorMessage));
-  const job = jobOf(handle);
+  const job = jobOfRun(handle);
   const history = world.sim.runtime?.groundTruth.history(JOBS, NAMESPACE, job) ?? [];
   const annotated = history.findIndex((h) => h.object.metadata?.annotations?.["paperclip.io/delete-reason"]?.startsWith("timeout"));
   const deleted = history.findIndex((h) => h.type === "DELETED" || Boolean(h.object.metadata?.deletionTimestamp));
@@ -105,7 +99,7 @@ test("C13: an unschedulable pod ends the run at scheduleTimeoutSec; the Job stay
   const result = await run(handle);
   assert.equal(result.errorCode, "k8s_unschedulable", String(result.errorMessage));
   assert.match(String(result.errorMessage), /kubectl delete job/);
-  const job = jobOf(handle);
+  const job = jobOfRun(handle);
   assert.ok(world.sim.store.list(JOBS, NAMESPACE).items.some((j) => j.metadata?.name === job), "the Job was left in place");
   const lease = leftovers(world).find((l) => l.startsWith("leases/"));
   assert.ok(lease, "the Lease was kept with the Job");

@@ -8,33 +8,25 @@ import { bash, say } from "anthropic-sim";
 import type { Reply } from "anthropic-sim";
 import { LEASES } from "kube-sim";
 import { sharedInformers } from "../src/kube/informer-registry.ts";
-import { agentConfig, groundTruthLines, leftovers, run, runContext, startWorld, transcriptLines, waitFor } from "./run-support.ts";
+import { agentConfig, groundTruthLines, jobOf, leftovers, oneToolThenAnswer, run, runContext, startWorld, transcriptLines, waitFor } from "./run-support.ts";
 import type { World } from "./run-support.ts";
 
 let world: World;
 const unhandled: unknown[] = [];
 const onUnhandled = (reason: unknown): void => { unhandled.push(reason); };
 
-/** Each run: one tool call (a few seconds of work), then an answer. */
-function afterToolResult(body: unknown): boolean {
-  const last = (body as { messages?: { content?: unknown }[] } | null)?.messages?.at(-1)?.content;
-  return Array.isArray(last) && last.some((block: { type?: string }) => block.type === "tool_result");
-}
 let tool: Reply = bash("for i in 1 2 3 4 5; do echo tick $i; sleep 0.4; done", "Ticking.");
 
 before(async () => {
   process.on("unhandledRejection", onUnhandled);
-  world = await startWorld({ model: { script: (request) => (afterToolResult(request.body) ? say("Done ticking.") : tool) } });
+  // Each run: one tool call (a few seconds of work), then an answer.
+  world = await startWorld({ model: { script: oneToolThenAnswer(() => tool, say("Done ticking.")) } });
 });
 
 after(async () => {
   process.off("unhandledRejection", onUnhandled);
   await world.stop();
 });
-
-function jobOf(result: { resultJson?: Record<string, unknown> | null }): string {
-  return (result.resultJson as { k8s: { job: string } }).k8s.job;
-}
 
 test("R9: an onLog that always rejects neither fails the run nor leaks an unhandled rejection", async () => {
   const handle = runContext(agentConfig(world), { agentId: "agent-r9", onLog: async () => { throw new Error("host back-pressure"); } });

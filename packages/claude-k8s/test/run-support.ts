@@ -5,8 +5,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { AdapterExecutionContext, AdapterExecutionResult } from "@paperclipai/adapter-utils";
 import { KubeConfig } from "@kubernetes/client-node";
-import { startAnthropicSim } from "anthropic-sim";
-import type { AnthropicSim, AnthropicSimOptions } from "anthropic-sim";
+import { say, startAnthropicSim } from "anthropic-sim";
+import type { AnthropicSim, AnthropicSimOptions, Reply, ScriptFunction } from "anthropic-sim";
 import { JOBS, LEASES, PODS, SECRETS, startKubeSim } from "kube-sim";
 import type { KubeSim, KubeSimOptions } from "kube-sim";
 import { execute } from "../src/paperclip/execute.ts";
@@ -18,6 +18,28 @@ export const IMAGE = "paperclip/claude-agent:test";
 export const NAMESPACE = "default";
 
 export type World = { sim: KubeSim; model: AnthropicSim; kubeConfig: KubeConfig; stop(): Promise<void> };
+
+/** A world whose model replies come from a script the test swaps between runs (one run at a time). */
+export async function startScriptedWorld(): Promise<{ world: World; useScript: (replies: Reply[]) => void }> {
+  let script: Reply[] = [];
+  let base = 0;
+  const world = await startWorld({ model: { script: (_request, index) => script[index - base] ?? say("(script exhausted)") } });
+  return { world, useScript: (replies) => { script = replies; base = world.model.messageRequests().length; } };
+}
+
+/** For concurrent runs: each run makes `tool` its one tool call, then answers `answer`. */
+export function oneToolThenAnswer(tool: () => Reply, answer: Reply): ScriptFunction {
+  return (request) => {
+    const last = (request.body as { messages?: { content?: unknown }[] } | null)?.messages?.at(-1)?.content;
+    const afterTool = Array.isArray(last) && last.some((block: { type?: string }) => block.type === "tool_result");
+    return afterTool ? answer : tool();
+  };
+}
+
+/** The Job a run created, from its result. */
+export function jobOf(result: { resultJson?: Record<string, unknown> | null }): string {
+  return (result.resultJson as { k8s: { job: string } }).k8s.job;
+}
 
 export async function startWorld(options: { model: AnthropicSimOptions; sim?: KubeSimOptions }): Promise<World> {
   const sim = await startKubeSim({ ...options.sim, runtime: { images: { "paperclip/claude-agent": { binDir: BIN_DIR } }, ...(options.sim?.runtime || {}) } });

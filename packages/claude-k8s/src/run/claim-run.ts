@@ -9,6 +9,7 @@ import { toLabelValue } from "../spec/names.ts";
 import { claimAgent, LEASE_DURATION_SECONDS, releaseClaim, runOfJob, takeOverLease } from "./claim.ts";
 import type { Claim, ClaimRequest } from "./claim.ts";
 import { launchRun } from "./launch.ts";
+import { timeMs } from "./observe.ts";
 import { isFollowedHere } from "./lease-keeper.ts";
 import { isLeaseHeld } from "../spec/lease.ts";
 import type { RunRequest } from "./request.ts";
@@ -95,8 +96,8 @@ async function adoptOrRefuse(input: { request: RunRequest; objects: RunObjects; 
 
 function blockedMessage(job: V1Job, namespace: string, why: string): string {
   const name = job.metadata?.name ?? "";
-  const created = job.metadata?.creationTimestamp as unknown;
-  const ageSec = created ? Math.max(0, Math.round((Date.now() - new Date(created as string).getTime()) / 1000)) : null;
+  const created = timeMs(job.metadata?.creationTimestamp);
+  const ageSec = created ? Math.max(0, Math.round((Date.now() - created) / 1000)) : null;
   const task = job.metadata?.annotations?.[ANNOTATION.taskId];
   return `Agent already has a live Job ${namespace}/${name} (run ${runOfJob(job) ?? "unknown"}${task ? `, task ${task}` : ""}`
     + `${ageSec !== null ? `, started ${ageSec} s ago` : ""}); it keeps running and this run created nothing (${why}). `

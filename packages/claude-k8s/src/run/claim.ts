@@ -11,6 +11,7 @@ import type { RunObjects } from "../kube/objects.ts";
 import { ANNOTATION, LABEL, leaseLabels, selectorForAgent } from "../spec/labels.ts";
 import { buildLease, isJobLive, isLeaseHeld } from "../spec/lease.ts";
 import { agentLeaseName } from "../spec/names.ts";
+import { timeMs } from "./observe.ts";
 
 /** A follower renews its Lease every 15 s (lease-keeper.ts); one silent this long is taken for dead. Also
  * long enough for Secret + Job creation under API retries: a fresh Lease without its Job blocks others. */
@@ -74,7 +75,7 @@ export function liveHolder(jobs: readonly V1Job[], lease: V1Lease | null): V1Job
   const named = lease?.metadata?.annotations?.[ANNOTATION.jobName];
   const byLease = live.find((job) => job.metadata?.name === named);
   if (byLease) return byLease;
-  return [...live].sort((a, b) => created(a) - created(b))[0] ?? null;
+  return [...live].sort((a, b) => timeMs(a.metadata?.creationTimestamp) - timeMs(b.metadata?.creationTimestamp))[0] ?? null;
 }
 
 /** A fresh Lease held by someone else whose Job does not exist yet (it may be being created). */
@@ -126,15 +127,9 @@ export async function releaseClaim(objects: RunObjects, claim: Claim, signal: Ab
   await objects.deleteLease(claim.leaseName, claim.lease.metadata?.resourceVersion, { signal, deadlineMs: 10_000 }).catch(() => undefined);
 }
 
-function created(job: V1Job): number {
-  const at = job.metadata?.creationTimestamp as unknown;
-  return at ? new Date(at as string).getTime() : 0;
-}
-
 function ageText(lease: V1Lease, now: Date): string {
-  const at = lease.spec?.renewTime as unknown;
-  if (!at) return "recently";
-  return `${Math.max(0, Math.round((now.getTime() - new Date(at as string).getTime()) / 1000))} s ago`;
+  const at = timeMs(lease.spec?.renewTime);
+  return at === 0 ? "recently" : `${Math.max(0, Math.round((now.getTime() - at) / 1000))} s ago`;
 }
 
 /** For messages: which run a Job belongs to, from its annotation (raw) or label. */

@@ -124,9 +124,16 @@ export function startBlock(pod: V1Pod, container: string): StartBlock | null {
 }
 
 /** client-node may hand back Dates for time fields; the wire has strings. */
-function dateText(value: unknown): string | null {
+export function dateText(value: unknown): string | null {
   if (value instanceof Date) return value.toISOString();
   return typeof value === "string" ? value : null;
+}
+
+/** A time field (Date or string) in epoch ms; 0 when absent or unreadable. */
+export function timeMs(value: unknown): number {
+  const text = dateText(value);
+  const ms = text === null ? NaN : Date.parse(text);
+  return Number.isNaN(ms) ? 0 : ms;
 }
 
 /** A phase as one short line for people (status channel, timeline). */

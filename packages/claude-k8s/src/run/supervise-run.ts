@@ -11,7 +11,7 @@ import type { JobDisposition } from "./finish.ts";
 import { RunLog } from "./follow.ts";
 import { keepLease } from "./lease-keeper.ts";
 import type { LogTotals } from "./follow.ts";
-import { describePhase } from "./observe.ts";
+import { dateText, describePhase } from "./observe.ts";
 import type { Phase } from "./observe.ts";
 import type { RunRequest } from "./request.ts";
 import { CONTAINER } from "./request.ts";
@@ -160,7 +160,3 @@ function reasonText(reason: unknown): string {
   return reason === undefined ? "" : String(reason);
 }
 
-function dateText(value: unknown): string | null {
-  if (value instanceof Date) return value.toISOString();
-  return typeof value === "string" ? value : null;
-}

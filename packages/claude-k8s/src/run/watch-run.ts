@@ -5,7 +5,7 @@
 import type { V1Job, V1Pod } from "@kubernetes/client-node";
 import type { ClusterEvent, NamespaceView } from "../kube/informer-registry.ts";
 import type { RunObjects } from "../kube/objects.ts";
-import { terminatedOf } from "./observe.ts";
+import { terminatedOf, timeMs } from "./observe.ts";
 import type { ObserveInput, Terminated } from "./observe.ts";
 
 const JOB_NAME_LABELS = ["batch.kubernetes.io/job-name", "job-name"];
@@ -102,7 +102,7 @@ export class RunWatch {
     const cached = this.view.jobs.get(this.jobName);
     if (cached) this.job = cached;
     const pods = this.view.pods.list().filter((pod) => isPodOfJob(pod, this.jobName));
-    const newest = pods.sort((a, b) => time(b) - time(a))[0];
+    const newest = pods.sort((a, b) => timeMs(b.metadata?.creationTimestamp) - timeMs(a.metadata?.creationTimestamp))[0];
     if (newest) this.capture(newest);
   }
 
@@ -123,9 +123,4 @@ export class RunWatch {
     }
     this.wake();
   }
-}
-
-function time(pod: V1Pod): number {
-  const at = pod.metadata?.creationTimestamp as unknown;
-  return at ? new Date(at as string).getTime() : 0;
 }
