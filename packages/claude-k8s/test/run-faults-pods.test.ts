@@ -152,3 +152,13 @@ test("R3: a shutdown abort (lease lost) leaves the Job and the Lease for adoptio
   assert.equal(exits.length, 1, "the pod ran once: nothing was rerun");
   await waitFor(() => leftovers(world).length === 0, 15_000, `cleanup (left: ${leftovers(world).join(", ")})`);
 });
+
+test("R10: a run cancelled before its Job exists creates nothing and still acknowledges", async () => {
+  const handle = runContext(agentConfig(world), { agentId: "agent-early-cancel" });
+  handle.abort.abort(new Error("Cancelled by a board operator"));
+  const result = await run(handle);
+  assert.equal(result.errorCode, "cancelled");
+  assert.equal((result.resultJson as { executionCancellation?: { state: string } }).executionCancellation?.state, "acknowledged");
+  assert.equal(handle.record.dispatched, 0);
+  assert.deepEqual(leftovers(world), []);
+});

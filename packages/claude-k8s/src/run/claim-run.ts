@@ -28,7 +28,7 @@ export async function claimRun(input: { request: RunRequest; objects: RunObjects
     ...(request.tuning?.claimReadDeadlineMs !== undefined ? { readDeadlineMs: request.tuning.claimReadDeadlineMs } : {}),
   };
   const outcome = await claimAgent(claimRequest);
-  const refuse = (code: string, message: string): Refused => ({ kind: "refused", report: failureReport(code, message, request.classify.env) });
+  const refuse = (code: string, message: string): Refused => ({ kind: "refused", report: refusal(code, message, request) });
   if (request.signal.aborted) {
     if (outcome.kind === "claimed") await releaseClaim(objects, outcome.claim, input.scope);
     return refuse("cancelled", "The run was cancelled before its Job was created; nothing was created.");
@@ -60,6 +60,13 @@ async function launch(input: { request: RunRequest; objects: RunObjects; scope: 
       + `${launched.error.message}${launched.error.kind === "forbidden" ? " (grant the server's service account the verbs in deploy/rbac.yaml)" : ""}. Nothing was left behind.`);
   }
   return { kind: "claimed", job: launched.launched.job, claim, adopted: false, secretOwned: launched.launched.secretOwned };
+}
+
+/** A refusal; a cancellation is acknowledged to the host even when nothing had started. */
+function refusal(code: string, message: string, request: RunRequest): RunReport {
+  const report = failureReport(code, message, request.classify.env);
+  if (code !== "cancelled") return report;
+  return { ...report, resultJson: { executionCancellation: { state: "acknowledged", acknowledgedAt: new Date().toISOString(), forced: false } } };
 }
 
 /** Same agent, task and session: the earlier run's work is this run's work. */
