@@ -10,7 +10,7 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { paperclipApi } from "./paperclip-api.ts";
 import type { Json } from "./paperclip-api.ts";
-import { ensureAdapterBuilt, freePort, processesUsing, startPaperclip } from "./paperclip-server.ts";
+import { acquireStartLock, ensureAdapterBuilt, freePort, processesUsing, startPaperclip } from "./paperclip-server.ts";
 import type { PaperclipServer } from "./paperclip-server.ts";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -32,8 +32,13 @@ describe("the real Paperclip server hosts the claude_k8s adapter", { timeout: 15
   before(async () => {
     await ensureAdapterBuilt(repoRoot);
     const bootStarted = Date.now();
-    server = startPaperclip(repoRoot, await freePort());
-    await waitForHealth();
+    const release = await acquireStartLock();
+    try {
+      server = startPaperclip(repoRoot, await freePort());
+      await waitForHealth();
+    } finally {
+      release();
+    }
     console.log(`# Paperclip healthy at ${baseUrl()} after ${((Date.now() - bootStarted) / 1000).toFixed(1)} s`);
   });
 

@@ -5,7 +5,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
-import { chownSync, closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { chownSync, closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -181,6 +181,40 @@ export function startPaperclip(repoRoot: string, port: number): PaperclipServer 
   const pgid = child.pid;
   child.unref();
   return { home, baseUrl: `http://127.0.0.1:${port}`, pgid, lastLogLines: logRing(child), stop: stopper(pgid, home) };
+}
+
+/**
+ * Paperclip servers started at the same moment (test files run two at a time) both pick the free
+ * embedded PostgreSQL port 54329 and one fails. Starting them one after the other fixes that: each
+ * server looks for a free port only once the previous one holds its own. Hold this lock from the
+ * spawn until the server is healthy. A lock whose holder died is taken over.
+ */
+export async function acquireStartLock(timeoutMs = 300_000): Promise<() => void> {
+  const lock = path.join(os.tmpdir(), "claude-k8s-paperclip-start.lock");
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const fd = openSync(lock, "wx");
+      writeFileSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(lock, { force: true });
+    } catch {
+      if (lockHolderIsDead(lock)) { rmSync(lock, { force: true }); continue; }
+      if (Date.now() > deadline) throw new Error(`waited ${timeoutMs / 1000} s to start a Paperclip server (lock ${lock})`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
+function lockHolderIsDead(lock: string): boolean {
+  try {
+    const pid = Number(readFileSync(lock, "utf8"));
+    if (!Number.isInteger(pid) || pid <= 0) return false; // being written
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as { code?: string }).code === "ESRCH";
+  }
 }
 
 /** The server moves to the next free port when ours was taken meanwhile: trust runtime-info. */

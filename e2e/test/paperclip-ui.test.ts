@@ -26,7 +26,7 @@ import { artifactsDir, launchChromium } from "./chromium.ts";
 import type { Chromium } from "./chromium.ts";
 import { paperclipApi } from "./paperclip-api.ts";
 import type { Json } from "./paperclip-api.ts";
-import { ensureAdapterBuilt, freePort, startPaperclip } from "./paperclip-server.ts";
+import { acquireStartLock, ensureAdapterBuilt, freePort, startPaperclip } from "./paperclip-server.ts";
 import type { PaperclipServer } from "./paperclip-server.ts";
 import { neutralisePreambleBug, observeWorkers, runWorker } from "./ui-page.ts";
 import type { PageProbe } from "./ui-page.ts";
@@ -119,8 +119,13 @@ async function claudeK8sConfig(): Promise<Json> {
 describe("Paperclip's UI renders transcripts with the claude_k8s parser (Chromium)", { timeout: 300_000 }, () => {
   before(async () => {
     await ensureAdapterBuilt(repoRoot);
-    server = startPaperclip(repoRoot, await freePort());
-    await api.waitForHealth();
+    const release = await acquireStartLock();
+    try {
+      server = startPaperclip(repoRoot, await freePort());
+      await api.waitForHealth();
+    } finally {
+      release();
+    }
     await api.expectStatus("POST", "/adapters/install", 201, { packageName: adapterDir, isLocalPath: true });
     const company = await api.expectStatus("POST", "/companies", 201, { name: "claude_k8s UI" });
 

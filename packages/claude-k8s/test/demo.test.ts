@@ -29,7 +29,8 @@ test("npm run demo: a real agent run through execute(), as a Job, streamed, clas
 test("npm run demo -- --chaos: cut log streams and lagging conditions, and still every line once", async () => {
   const { code, stdout } = await runDemo("--chaos");
   assert.equal(code, 0, stdout);
-  assert.match(stdout, /working 20/);
+  assert.match(stdout, /A longer step, under chaos\./);
+  assert.match(stdout, /working 12/, "the tool ran in the pod under chaos");
   assert.match(stdout, /"reconnects": [1-9]/, "the stream was cut and resumed");
   assert.match(stdout, /transcript equals what the container wrote/);
 });
