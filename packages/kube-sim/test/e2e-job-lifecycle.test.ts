@@ -81,7 +81,7 @@ test("a Job that exits 3 with backoffLimit 0: FailureTarget before Failed (Backo
   assert.deepEqual(trueConditions(firstWithCondition), ["FailureTarget"]);
 });
 
-test("activeDeadlineSeconds 1 on sleep 30: DeadlineExceeded and the process is dead", { timeout: 15_000 }, async () => {
+test("activeDeadlineSeconds 1 on sleep 30: DeadlineExceeded and the process is dead", { timeout: 30_000 }, async () => {
   const started = Date.now();
   // The shell (PID 1, no TERM handler) ignores the SIGTERM: the grace period's SIGKILL ends it.
   const watched = watchJob("late", () => client.batch.createNamespacedJob({ namespace: "default",

@@ -59,7 +59,7 @@ export interface RunningWatch<T> {
  * then aborts the watch. Fails after `timeoutMs` naming `what` and the last event.
  */
 export function startWatch<T>(kc: KubeConfig, path: string, query: Record<string, string>,
-  done: (events: SeenEvent<T>[]) => boolean, what: string, timeoutMs = 8000): RunningWatch<T> {
+  done: (events: SeenEvent<T>[]) => boolean, what: string, timeoutMs = 20_000): RunningWatch<T> {
   const events: SeenEvent<T>[] = [];
   let abort: AbortController | undefined;
   let finished = false;
