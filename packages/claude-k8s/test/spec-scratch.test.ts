@@ -30,7 +30,14 @@ function plan(config: Partial<ClaudeK8sConfig>, overrides: Partial<RunPlanInput>
   const pod = result.job.spec?.template.spec;
   const claude = pod?.containers[0];
   assert.ok(pod && claude);
-  return { env: new Map((claude.env ?? []).map((entry) => [entry.name, entry])), pod, claude, notes: result.notes };
+  // Config env values other than the server's scratch/launcher paths come from the run Secret:
+  // read them through their reference, as the kubelet would.
+  const fromSecret = (entry: V1EnvVar): V1EnvVar => {
+    const ref = entry.valueFrom?.secretKeyRef;
+    if (ref?.name !== result.secretName) return entry;
+    return { name: entry.name, value: Buffer.from(result.secret.data?.[ref.key] ?? "", "base64").toString("utf8") };
+  };
+  return { env: new Map((claude.env ?? []).map((entry) => [entry.name, fromSecret(entry)])), pod, claude, notes: result.notes };
 }
 
 const LAYERS: [string, Partial<ClaudeK8sConfig>, Partial<RunPlanInput>][] = [

@@ -4,7 +4,7 @@
 import { readFile } from "node:fs/promises";
 import type { AdapterExecutionContext, AdapterInvocationMeta } from "@paperclipai/adapter-utils";
 import { isForbiddenConfigEnvKey, redactEnvForLogs } from "@paperclipai/adapter-utils/server-utils";
-import type { KubeConfig, V1Pod } from "@kubernetes/client-node";
+import type { KubeConfig, V1EnvVar, V1Pod } from "@kubernetes/client-node";
 import type { ClaudeK8sConfig } from "../config/types.ts";
 import { loadKubeConfig } from "../kube/client.ts";
 import type { LoadedKubeConfig } from "../kube/client.ts";
@@ -64,7 +64,8 @@ export async function planFromContext(ctx: AdapterExecutionContext, config: Clau
     const identity = identityOf(ctx, resume);
     const plan = planRun({
       identity, namespace: cluster.namespace, config, serverPod: cluster.serverPod, serverContainerName: null,
-      prompt: prompt.prompt, agentToken: runEnv.secret.PAPERCLIP_API_KEY ?? null, instructions, runVars: runEnv.plain,
+      prompt: prompt.prompt, agentToken: runEnv.secret.PAPERCLIP_API_KEY ?? null, secretRunVars: otherSecrets(runEnv.secret),
+      instructions, runVars: runEnv.plain,
       isForbidden: isForbiddenConfigEnvKey, resumeSessionId: resume, cwd, addDir: null, now: new Date().toISOString(),
     });
     if (!plan.ok) return { errors: plan.errors.map((e) => `${e.code}: ${e.message}`) };
@@ -74,11 +75,26 @@ export async function planFromContext(ctx: AdapterExecutionContext, config: Clau
   return { errors: ["k8s_invalid_spec: could not plan the run"] };
 }
 
+function otherSecrets(secret: Record<string, string>): Record<string, string> {
+  const { PAPERCLIP_API_KEY: _agentToken, ...rest } = secret;
+  return rest;
+}
+
+/** How the host sees one env entry: run-Secret values redacted (they hold credentials). */
+function shownValue(e: V1EnvVar, runSecretName: string): string {
+  if (e.value !== undefined) return e.value;
+  const ref = e.valueFrom?.secretKeyRef;
+  if (ref?.name === runSecretName) return REDACTED;
+  return ref ? `<from Secret ${ref.name}>` : "<from reference>";
+}
+
+const REDACTED = "***REDACTED***";
+
 /** What the host shows as the invocation: the container's command and env, tokens redacted. */
 export function invocationMeta(ctx: AdapterExecutionContext, planned: PlannedRun, adapterType: string): AdapterInvocationMeta {
   const container = planned.plan.job.spec?.template.spec?.containers[0];
   const env: Record<string, string> = {};
-  for (const e of container?.env ?? []) env[e.name] = e.value ?? (e.valueFrom?.secretKeyRef ? `<from Secret ${e.valueFrom.secretKeyRef.name}>` : "<from reference>");
+  for (const e of container?.env ?? []) env[e.name] = shownValue(e, planned.plan.secretName);
   const [command = "claude", ...commandArgs] = container?.command ?? [];
   return {
     adapterType, command, commandArgs, env: redactEnvForLogs(env),

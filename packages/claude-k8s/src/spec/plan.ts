@@ -3,7 +3,7 @@
 import type { V1Job, V1Pod, V1Secret } from "@kubernetes/client-node";
 import type { ClaudeK8sConfig } from "../config/types.ts";
 import { buildClaudeArgs, containerCommand } from "./command.ts";
-import { buildAgentEnv } from "./env.ts";
+import { buildAgentEnv, configEnvInSecret } from "./env.ts";
 import { findServerContainer, inheritedPodSettings, workspaceVolume } from "./inherit.ts";
 import {
   agentHomeVars, buildJobManifest, INSTRUCTIONS_FILE, PROMPT_FILE, runCwd, workingDirFor,
@@ -11,7 +11,7 @@ import {
 import { runAnnotations, runLabels, type RunIdentity } from "./labels.ts";
 import { jobName, runSecretName } from "./names.ts";
 import { podLocalEnv } from "./scratch.ts";
-import { buildRunSecret, SECRET_KEY, type SpecError } from "./secret.ts";
+import { buildRunSecret, envSecretKey, SECRET_KEY, type SpecError } from "./secret.ts";
 
 /** The env var that carries the per-run agent token, from the run Secret. */
 export const AGENT_TOKEN_ENV = "PAPERCLIP_API_KEY";
@@ -25,6 +25,9 @@ export interface RunPlanInput {
   serverContainerName: string | null;
   prompt: string;
   agentToken: string | null;
+  /** Other run variables that grant access (PAPERCLIP_RUNTIME_TOOLS_TOKEN): from the run
+   * Secret, and nothing overrides them. */
+  secretRunVars?: Record<string, string>;
   /** The instructions file's content (sent on fresh sessions only), or null. */
   instructions: string | null;
   runVars: Record<string, string>;
@@ -44,6 +47,10 @@ export type RunPlan =
   | { ok: true; jobName: string; secretName: string; secret: V1Secret; job: V1Job; sharedVolume: boolean; notes: string[] }
   | { ok: false; errors: SpecError[] };
 
+function secretConfigEnv(configEnv: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(configEnv).filter(([name]) => configEnvInSecret(name)));
+}
+
 export function planRun(input: RunPlanInput): RunPlan {
   const { config, identity } = input;
   const name = jobName(identity.agentId, identity.runId);
@@ -55,12 +62,16 @@ export function planRun(input: RunPlanInput): RunPlan {
   // The server's env names host paths (its run scratch directory): make them pod-local.
   const local = podLocalEnv([input.runVars, config.env]);
   const [runVars = {}, configEnv = {}] = local.layers;
+  const secretRunVars = input.secretRunVars ?? {};
+  const secretRefs = Object.keys(secretRunVars).map((name) => ({ name, secretName, key: envSecretKey(name) }));
+  if (input.agentToken) secretRefs.push({ name: AGENT_TOKEN_ENV, secretName, key: SECRET_KEY.agentToken });
   const env = buildAgentEnv({
     serverContainer: container,
     podVars: agentHomeVars(workspace, identity.agentId),
     runVars,
     configEnv,
-    secretRefs: input.agentToken ? [{ name: AGENT_TOKEN_ENV, secretName, key: SECRET_KEY.agentToken }] : [],
+    secretRefs,
+    configEnvSecret: secretName,
     isForbidden: input.isForbidden,
   });
   const errors: SpecError[] = env.errors.map((e) => ({ code: "k8s_invalid_spec", message: e.message }));
@@ -75,6 +86,7 @@ export function planRun(input: RunPlanInput): RunPlan {
   const secret = buildRunSecret({
     name: secretName, namespace: input.namespace, labels, annotations, prompt: input.prompt,
     agentToken: input.agentToken, instructions: sendInstructions ? input.instructions : null, createdAt: input.now,
+    env: { ...secretConfigEnv(configEnv), ...secretRunVars },
   });
   if (!secret.ok) errors.push(secret.error);
   if (!image || !secret.ok || errors.length > 0) return { ok: false, errors };
