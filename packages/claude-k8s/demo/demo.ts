@@ -99,7 +99,7 @@ async function runOnce(kubeconfig: string, modelUrl: string): Promise<void> {
     identity: { agentId: agent.id, runId, companyId: agent.companyId, agentName: agent.name },
     namespace: NAMESPACE, config: parsed.config, serverPod: null, serverContainerName: null, prompt,
     agentToken: runEnv.secret.PAPERCLIP_API_KEY ?? null, instructions: null, runVars: runEnv.plain,
-    isForbidden: isForbiddenConfigEnvKey, resumeSessionId: null, cwd: null, addDir: null,
+    isForbidden: isForbiddenConfigEnvKey, resumeSessionId: null, cwd: null,
     now: new Date().toISOString(),
   });
   if (!plan.ok) throw new Error(plan.errors.map((e) => `${e.code}: ${e.message}`).join("\n"));

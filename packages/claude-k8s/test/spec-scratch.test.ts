@@ -23,7 +23,7 @@ function plan(config: Partial<ClaudeK8sConfig>, overrides: Partial<RunPlanInput>
     identity: { agentId: "agent-1", runId: "run-1", companyId: "co-1" }, namespace: "agents",
     config: { ...defaultConfig(), image: "claude:1", workspaceVolumeClaim: "ws", workspaceMountPath: "/paperclip", ...config },
     serverPod: null, serverContainerName: null, prompt: "hi", agentToken: null, instructions: null, runVars: {},
-    isForbidden: (key) => key === "PAPERCLIP_API_KEY", resumeSessionId: null, cwd: null, addDir: null,
+    isForbidden: (key) => key === "PAPERCLIP_API_KEY", resumeSessionId: null, cwd: null,
     now: "2026-01-01T00:00:00Z", ...overrides,
   });
   assert.ok(result.ok, JSON.stringify(!result.ok && result.errors));

@@ -30,7 +30,7 @@ function input(config: Partial<ClaudeK8sConfig>, overrides: Partial<RunPlanInput
     serverPod: { metadata: { name: "server-0" }, spec: { containers: [SERVER] } }, serverContainerName: "paperclip",
     prompt: "hi", agentToken: AGENT_TOKEN, secretRunVars: { PAPERCLIP_RUNTIME_TOOLS_TOKEN: TOOLS_TOKEN },
     instructions: null, runVars: { PAPERCLIP_RUN_ID: "run-1", GITHUB_TOKEN: "run-layer-value" },
-    isForbidden: (key) => key === "PAPERCLIP_API_KEY", resumeSessionId: null, cwd: null, addDir: null,
+    isForbidden: (key) => key === "PAPERCLIP_API_KEY", resumeSessionId: null, cwd: null,
     now: "2026-01-01T00:00:00Z", ...overrides,
   };
 }

@@ -2,9 +2,11 @@
 // first, then the Job. Nothing here touches the API; every refusal happens before any create.
 import type { V1Job, V1Pod, V1Secret } from "@kubernetes/client-node";
 import type { ClaudeK8sConfig } from "../config/types.ts";
+import type { V1KeyToPath } from "@kubernetes/client-node";
+import { inlineBundleKey, INLINE_BUNDLE_SUBDIR, type PlacedBundle } from "./bundle.ts";
 import { buildClaudeArgs, containerCommand } from "./command.ts";
 import { buildAgentEnv, configEnvInSecret } from "./env.ts";
-import { findServerContainer, inheritedPodSettings, workspaceVolume } from "./inherit.ts";
+import { findServerContainer, inheritedPodSettings, workspaceVolume, type WorkspaceVolume } from "./inherit.ts";
 import {
   agentHomeVars, buildJobManifest, INSTRUCTIONS_FILE, PROMPT_FILE, runCwd, workingDirFor,
 } from "./job.ts";
@@ -28,8 +30,10 @@ export interface RunPlanInput {
   /** Other run variables that grant access (PAPERCLIP_RUNTIME_TOOLS_TOKEN): from the run
    * Secret, and nothing overrides them. */
   secretRunVars?: Record<string, string>;
-  /** The instructions file's content (sent on fresh sessions only), or null. */
+  /** The instructions file's content (sent on fresh sessions only) when there is no bundle, or null. */
   instructions: string | null;
+  /** The prompt bundle (instructions and skills) and where the pod sees it, or null. */
+  bundle?: PlacedBundle | null;
   runVars: Record<string, string>;
   isForbidden: (key: string) => boolean;
   resumeSessionId: string | null;
@@ -37,8 +41,6 @@ export interface RunPlanInput {
   cwd: string | null;
   /** context.paperclipWorkspace.source: with "agent_home", a configured cwd wins (as claude_local). */
   workspaceSource?: string | null;
-  /** The prompt bundle directory inside the pod (on the shared volume), or null. */
-  addDir: string | null;
   /** RFC 3339, the caller's clock. */
   now: string;
 }
@@ -47,8 +49,22 @@ export type RunPlan =
   | { ok: true; jobName: string; secretName: string; secret: V1Secret; job: V1Job; sharedVolume: boolean; notes: string[] }
   | { ok: false; errors: SpecError[] };
 
+/** The inline bundle's files as projections of the run Secret; executables stay executable. */
+function bundleItems(bundle: PlacedBundle | null): V1KeyToPath[] {
+  return (bundle?.inline ?? []).map((file) => ({
+    key: inlineBundleKey(file.path), path: `${INLINE_BUNDLE_SUBDIR}/${file.path}`, ...(file.executable ? { mode: 0o550 } : {}),
+  }));
+}
+
 function secretConfigEnv(configEnv: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(configEnv).filter(([name]) => configEnvInSecret(name)));
+}
+
+/** The shared volume a run would mount (see workspaceVolume), before planning the run: the
+ * caller writes the prompt bundle there when there is one. */
+export function planWorkspace(config: ClaudeK8sConfig, serverPod: V1Pod | null, serverContainerName: string | null): WorkspaceVolume | null {
+  const container = serverPod ? findServerContainer(serverPod, serverContainerName)?.container ?? null : null;
+  return workspaceVolume(config.workspaceVolumeClaim, config.workspaceMountPath, serverPod, container);
 }
 
 export function planRun(input: RunPlanInput): RunPlan {
@@ -82,23 +98,26 @@ export function planRun(input: RunPlanInput): RunPlan {
   const labels = runLabels(identity, config.labels);
   const annotations = runAnnotations(identity);
   const fresh = !input.resumeSessionId;
-  const sendInstructions = fresh && input.instructions !== null;
+  const bundle = input.bundle ?? null;
+  const sendInstructions = fresh && bundle === null && input.instructions !== null;
   const secret = buildRunSecret({
     name: secretName, namespace: input.namespace, labels, annotations, prompt: input.prompt,
     agentToken: input.agentToken, instructions: sendInstructions ? input.instructions : null, createdAt: input.now,
     env: { ...secretConfigEnv(configEnv), ...secretRunVars },
+    files: Object.fromEntries((bundle?.inline ?? []).map((file) => [inlineBundleKey(file.path), file.content])),
   });
   if (!secret.ok) errors.push(secret.error);
   if (!image || !secret.ok || errors.length > 0) return { ok: false, errors };
   const args = buildClaudeArgs({
     resumeSessionId: input.resumeSessionId, model: config.model, effort: config.effort,
-    maxTurns: config.maxTurnsPerRun, instructionsFilePath: sendInstructions ? INSTRUCTIONS_FILE : null,
-    addDir: input.addDir, dangerouslySkipPermissions: config.dangerouslySkipPermissions, extraArgs: config.extraArgs,
+    maxTurns: config.maxTurnsPerRun,
+    instructionsFilePath: sendInstructions ? INSTRUCTIONS_FILE : fresh ? (bundle?.instructionsFile ?? null) : null,
+    addDir: bundle?.dir ?? null, dangerouslySkipPermissions: config.dangerouslySkipPermissions, extraArgs: config.extraArgs,
   });
   const job = buildJobManifest({
     name, namespace: input.namespace, secretName, labels, annotations, config, image, inherited, workspace,
     env: env.env, envFrom: env.envFrom, command: containerCommand(PROMPT_FILE, args),
-    hasInstructions: sendInstructions,
+    hasInstructions: sendInstructions, bundleItems: bundleItems(bundle),
     workingDir: workingDirFor(runCwd(input.cwd, input.workspaceSource ?? null, config.cwd), workspace),
   });
   const notes = [...(chosen ? [`server container: ${chosen.how}`] : []), ...env.notes, ...local.notes];

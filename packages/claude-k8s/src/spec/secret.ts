@@ -38,8 +38,8 @@ export interface RunSecretInput {
   instructions?: string | null;
   /** Env values by env var name; stored under envSecretKey(name). */
   env?: Record<string, string>;
-  /** Other small files mounted next to the prompt, by Secret key. */
-  files?: Record<string, string>;
+  /** Other files mounted next to the prompt (the inline prompt bundle), by Secret key. */
+  files?: Record<string, string | Buffer>;
   /** RFC 3339; the caller's clock (spec/ reads none). */
   createdAt: string;
 }
@@ -51,8 +51,8 @@ export interface SpecError {
 
 export type RunSecretResult = { ok: true; secret: V1Secret } | { ok: false; error: SpecError };
 
-function entries(input: RunSecretInput): [string, string][] {
-  const out: [string, string][] = [[SECRET_KEY.prompt, input.prompt]];
+function entries(input: RunSecretInput): [string, string | Buffer][] {
+  const out: [string, string | Buffer][] = [[SECRET_KEY.prompt, input.prompt]];
   if (input.agentToken) out.push([SECRET_KEY.agentToken, input.agentToken]);
   if (typeof input.instructions === "string") out.push([SECRET_KEY.instructions, input.instructions]);
   for (const [name, value] of Object.entries(input.env ?? {})) out.push([envSecretKey(name), value]);
@@ -60,14 +60,25 @@ function entries(input: RunSecretInput): [string, string][] {
   return out;
 }
 
+/** The parts of a too-large Secret, by size; the bundle's many files as one part. */
+function sizeParts(sizes: [string, number][]): string {
+  const bundle = sizes.filter(([k]) => k.startsWith(BUNDLE_KEY_PREFIX));
+  const parts = sizes.filter(([k]) => !k.startsWith(BUNDLE_KEY_PREFIX)).map(([k, n]) => `${k} ${n}`);
+  if (bundle.length > 0) parts.push(`prompt bundle (instructions and skills, ${bundle.length} files) ${bundle.reduce((sum, [, n]) => sum + n, 0)}`);
+  return parts.join(", ");
+}
+
+const BUNDLE_KEY_PREFIX = "bundle.";
+
 function sizeError(sizes: [string, number][], total: number): SpecError {
   const prompt = sizes.find(([k]) => k === SECRET_KEY.prompt)?.[1] ?? 0;
-  const parts = sizes.map(([k, n]) => `${k} ${n}`).join(", ");
+  const parts = sizeParts(sizes);
   return {
     code: "k8s_prompt_too_large",
     message: `The run's prompt is ${prompt} bytes and its Secret would hold ${total} bytes in all (${parts}); ` +
       `a Kubernetes Secret holds at most ${SECRET_MAX_BYTES} bytes. Shorten the prompt template, ` +
-      `the task description, the instructions file or the configured env values, or move large material onto the shared workspace volume.`,
+      `the task description, the instructions file, the skills or the configured env values, or configure a shared ` +
+      `workspace volume (workspaceVolumeClaim), where the skills and instructions bundle is not limited by the Secret.`,
   };
 }
 
@@ -80,7 +91,7 @@ export function buildRunSecret(input: RunSecretInput): RunSecretResult {
     if (!SECRET_DATA_KEY.test(key) || key.length > SECRET_KEY_MAX_LENGTH || key in data) {
       return { ok: false, error: { code: "k8s_invalid_spec", message: `run Secret key "${key}" is invalid or repeated; use a unique name of letters, digits, "-", "_" or "."` } };
     }
-    const bytes = Buffer.from(value, "utf8");
+    const bytes = typeof value === "string" ? Buffer.from(value, "utf8") : value;
     sizes.push([key, bytes.length]);
     total += bytes.length;
     data[key] = bytes.toString("base64");
