@@ -98,7 +98,8 @@ async function runOnce(kubeconfig: string, modelUrl: string): Promise<void> {
   const plan = planRun({
     identity: { agentId: agent.id, runId, companyId: agent.companyId, agentName: agent.name },
     namespace: NAMESPACE, config: parsed.config, serverPod: null, serverContainerName: null, prompt,
-    agentToken: runEnv.secret.PAPERCLIP_API_KEY ?? null, instructions: null, runVars: runEnv.plain,
+    agentToken: runEnv.secret.PAPERCLIP_API_KEY ?? null, instructions: null,
+    secretRunVars: Object.fromEntries(Object.entries(runEnv.secret).filter(([name]) => name !== "PAPERCLIP_API_KEY")), runVars: runEnv.plain,
     isForbidden: isForbiddenConfigEnvKey, resumeSessionId: null, cwd: null,
     now: new Date().toISOString(),
   });

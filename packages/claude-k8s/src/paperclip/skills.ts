@@ -69,6 +69,9 @@ export function syncSkills(ctx: AdapterSkillContext, _desired: string[]): Promis
 
 type Budget = { files: number; bytes: number };
 
+/** Directories never copied (as Paperclip's own instructions bundle ignores them). */
+const IGNORED_DIRS: ReadonlySet<string> = new Set([".git", ".nox", ".pytest_cache", ".ruff_cache", ".tox", ".venv", "__pycache__", "node_modules", "venv"]);
+
 /** Every regular file under `dir`, symlinks followed (as claude_local's bundle does), loops
  * skipped; stops with an error past the shared-bundle limits rather than reading a huge tree. */
 async function walk(dir: string, rel: string, out: BundleFile[], seen: Set<string>, budget: Budget): Promise<void> {
@@ -81,15 +84,25 @@ async function walk(dir: string, rel: string, out: BundleFile[], seen: Set<strin
     const child = rel ? `${rel}/${name}` : name;
     const info = await stat(full).catch(() => null); // follows symlinks; a dangling one is skipped
     if (!info) continue;
-    if (info.isDirectory()) { await walk(full, child, out, seen, budget); continue; }
+    if (info.isDirectory()) {
+      if (!IGNORED_DIRS.has(name)) await walk(full, child, out, seen, budget);
+      continue;
+    }
     if (!info.isFile()) continue;
     budget.files += 1;
     budget.bytes += info.size;
     if (budget.files > SHARED_BUNDLE_LIMITS.maxFiles || budget.bytes > SHARED_BUNDLE_LIMITS.maxBytes) {
-      throw new Error(`the enabled skills hold more than ${SHARED_BUNDLE_LIMITS.maxFiles} files or ${SHARED_BUNDLE_LIMITS.maxBytes} bytes (at ${full}); remove large or generated files from the skill directories`);
+      throw new Error(`the instructions and enabled skills hold more than ${SHARED_BUNDLE_LIMITS.maxFiles} files or ${SHARED_BUNDLE_LIMITS.maxBytes} bytes (at ${full}); remove large or generated files from the skill directories`);
     }
     out.push({ path: child, content: await readFile(full), executable: (info.mode & 0o111) !== 0 });
   }
+}
+
+/** Every file under `dir` on the server host (Paperclip's instructions directory). */
+export async function readDirectoryFiles(dir: string): Promise<BundleFile[]> {
+  const files: BundleFile[] = [];
+  await walk(dir, "", files, new Set(), { files: 0, bytes: 0 });
+  return files;
 }
 
 /** Reads the enabled skills' files on the server host. */

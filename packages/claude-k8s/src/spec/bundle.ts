@@ -11,6 +11,8 @@ import { posix } from "node:path";
 export const BUNDLE_INSTRUCTIONS = "agent-instructions.md";
 /** Where skills live inside the bundle (Claude Code's project skills directory). */
 export const BUNDLE_SKILLS_DIR = ".claude/skills";
+/** Where Paperclip's instructions directory (AGENTS.md and its sibling files) lives in the bundle. */
+export const BUNDLE_INSTRUCTIONS_DIR = "instructions";
 /** Where the bundle appears in the pod when it ships with the run (the run Secret's volume). */
 export const INLINE_BUNDLE_SUBDIR = "bundle";
 
@@ -40,6 +42,8 @@ export interface PromptBundle {
   /** Runtime names of the skills it holds. */
   skills: string[];
   hasInstructions: boolean;
+  /** The instructions entry file inside the bundle's instructions directory, or null. */
+  instructionsEntry: string | null;
 }
 
 export type BundleResult = { ok: true; bundle: PromptBundle | null } | { ok: false; error: string };
@@ -68,11 +72,17 @@ function digest(files: readonly BundleFile[]): string {
 
 /** Builds the bundle, refusing unsafe names and anything past `limits`; null when empty. */
 export function buildPromptBundle(
-  input: { instructions: string | null; skills: readonly SkillSource[] },
+  input: { instructions: string | null; skills: readonly SkillSource[]; instructionsDir?: { files: BundleFile[]; entry: string } | null },
   limits: { maxBytes: number; maxFiles: number } = SHARED_BUNDLE_LIMITS,
 ): BundleResult {
   const files: BundleFile[] = [];
   if (input.instructions !== null) files.push({ path: BUNDLE_INSTRUCTIONS, content: Buffer.from(input.instructions, "utf8"), executable: false });
+  const tree = input.instructionsDir ?? null;
+  for (const file of tree?.files ?? []) {
+    const issue = unsafePathReason(file.path);
+    if (issue) return { ok: false, error: `instructions directory: file "${file.path}" ${issue}; refused` };
+    files.push({ ...file, path: posix.join(BUNDLE_INSTRUCTIONS_DIR, file.path) });
+  }
   const names = new Set<string>();
   for (const skill of input.skills) {
     const nameIssue = unsafePathReason(skill.runtimeName) ?? (skill.runtimeName.includes("/") ? "holds a \"/\"" : null);
@@ -91,7 +101,8 @@ export function buildPromptBundle(
   if (files.length > limits.maxFiles || bytes > limits.maxBytes) {
     return { ok: false, error: `the prompt bundle (instructions and skills) holds ${files.length} files, ${bytes} bytes; at most ${limits.maxFiles} files and ${limits.maxBytes} bytes are allowed. Remove large or generated files from the skills' directories` };
   }
-  return { ok: true, bundle: { key: digest(files), files, bytes, skills: [...names].sort(), hasInstructions: input.instructions !== null } };
+  return { ok: true, bundle: { key: digest(files), files, bytes, skills: [...names].sort(), hasInstructions: input.instructions !== null,
+    instructionsEntry: tree && input.instructions !== null && unsafePathReason(tree.entry) === null ? tree.entry : null } };
 }
 
 /** The bundle's directory on the shared volume (the same path on the server and in the pod). */
@@ -116,6 +127,21 @@ export interface PlacedBundle {
   inline: BundleFile[];
 }
 
+/** The bundle's files as they are written at `dir`: the instructions end with where their
+ * sibling files are in the pod (as claude_local says where they were loaded from). The key is
+ * the digest before this, which only depends on the key and the place. */
+export function filesAt(bundle: PromptBundle, dir: string): BundleFile[] {
+  const entry = bundle.instructionsEntry;
+  if (!entry) return bundle.files;
+  const base = posix.join(dir, BUNDLE_INSTRUCTIONS_DIR, posix.dirname(entry));
+  const directive = `\n\nThe above agent instructions were loaded from ${posix.join(dir, BUNDLE_INSTRUCTIONS_DIR, entry)}. ` +
+    `Resolve any relative file references from ${base}/. This base directory is authoritative for sibling ` +
+    `instruction files such as ./HEARTBEAT.md, ./SOUL.md, and ./TOOLS.md.\n`;
+  return bundle.files.map((file) => file.path === BUNDLE_INSTRUCTIONS
+    ? { ...file, content: Buffer.concat([file.content, Buffer.from(directive, "utf8")]) }
+    : file);
+}
+
 export function placeShared(bundle: PromptBundle, mountPath: string): PlacedBundle {
   const dir = sharedBundleDir(mountPath, bundle.key);
   return { key: bundle.key, dir, instructionsFile: bundle.hasInstructions ? posix.join(dir, BUNDLE_INSTRUCTIONS) : null, inline: [] };
@@ -123,5 +149,5 @@ export function placeShared(bundle: PromptBundle, mountPath: string): PlacedBund
 
 export function placeInline(bundle: PromptBundle, runDir: string): PlacedBundle {
   const dir = posix.join(runDir, INLINE_BUNDLE_SUBDIR);
-  return { key: bundle.key, dir, instructionsFile: bundle.hasInstructions ? posix.join(dir, BUNDLE_INSTRUCTIONS) : null, inline: bundle.files };
+  return { key: bundle.key, dir, instructionsFile: bundle.hasInstructions ? posix.join(dir, BUNDLE_INSTRUCTIONS) : null, inline: filesAt(bundle, dir) };
 }
