@@ -89,8 +89,11 @@ export async function planFromContext(ctx: AdapterExecutionContext, config: Clau
     plan.notes.push(...bundle.notes);
     const binding = bindingOf(plan, cluster.namespace, workspace, bundle.placed?.key ?? null);
     const decision = decideResume(stored, binding);
-    if (decision.reason) logs.push(decision.reason);
-    if (resume !== null && decision.sessionId === null) { resume = null; continue; }
+    if (resume !== null && decision.sessionId === null) {
+      if (decision.reason) logs.push(decision.reason);
+      resume = null;
+      continue;
+    }
     return { plan, identity, resumeSessionId: resume, prompt: prompt.prompt, promptMetrics: prompt.metrics, sessionParams: bindingParams(binding), logs };
   }
   return { errors: ["k8s_invalid_spec: could not plan the run"] };
