@@ -51,7 +51,7 @@ test("deploy/rbac.yaml allows the adapter's whole object flow", async () => {
     identity: { agentId: "agent-1", runId: "run-1", companyId: "c-1" }, namespace: NS,
     config: { ...defaultConfig(), image: "claude:1" }, serverPod: null, serverContainerName: null, prompt: "hi",
     agentToken: "tok", instructions: null, runVars: {}, isForbidden: () => false, resumeSessionId: null, cwd: null,
-    addDir: null, now: new Date().toISOString(),
+    now: new Date().toISOString(),
   });
   assert.ok(plan.ok);
   const now = new Date();

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { sessionCodec } from "../src/paperclip/session.ts";
+import { bindingParams, decideResume, sessionCodec, type SessionBinding } from "../src/paperclip/session.ts";
 import { isBedrockEnv, listModels } from "../src/paperclip/models.ts";
 import { getConfigSchema } from "../src/paperclip/schema.ts";
 
@@ -75,4 +75,35 @@ test("the model combobox offers the Bedrock ids when the server uses Bedrock", a
   assert.ok(modelOptions(direct).includes("claude-sonnet-4-5"));
   assert.ok(modelOptions(bedrock).every((id) => id.includes(".anthropic.")));
   assert.ok(modelOptions(bedrock).length > 0);
+});
+
+const NOW: SessionBinding = { sharedVolume: true, namespace: "agents", workspaceVolumeClaim: "data", cwd: "/paperclip/ws/a", promptBundleKey: "b1" };
+const SAVED = { sessionId: SESSION, ...bindingParams(NOW) };
+
+const RESUME_CASES: [string, Record<string, unknown> | null, Partial<SessionBinding>, boolean, RegExp | null][] = [
+  ["nothing stored", null, {}, false, null],
+  ["everything still matches", SAVED, {}, true, null],
+  ["a bare id (a wake without a task): no binding recorded", { sessionId: SESSION }, {}, true, null],
+  ["no shared volume", SAVED, { sharedVolume: false }, false, /no shared volume/],
+  ["not a UUID", { ...SAVED, sessionId: "not-a-uuid" }, {}, false, /UUID/],
+  ["another namespace", SAVED, { namespace: "other" }, false, /namespace "agents"/],
+  ["another claim", SAVED, { workspaceVolumeClaim: "data2" }, false, /volume claim/],
+  ["the claim is gone", SAVED, { workspaceVolumeClaim: null }, false, /volume claim "data", this run has none/],
+  ["another working directory", SAVED, { cwd: "/paperclip/ws/b" }, false, /working directory/],
+  ["no working directory set this time: not checked", SAVED, { cwd: null }, true, null],
+  ["another prompt bundle", SAVED, { promptBundleKey: "b2" }, false, /prompt bundle "b1"/],
+  ["the bundle is gone", SAVED, { promptBundleKey: null }, false, /prompt bundle/],
+  ["saved without a bundle, now with one", { sessionId: SESSION, namespace: "agents" }, {}, true, null],
+];
+for (const [label, stored, change, resumes, reason] of RESUME_CASES) {
+  test(`decideResume: ${label} -> ${resumes ? "resume" : "fresh"}`, () => {
+    const decision = decideResume(stored, { ...NOW, ...change });
+    assert.equal(decision.sessionId, resumes ? stored?.sessionId : null);
+    if (reason) assert.match(decision.reason ?? "", reason);
+    else assert.equal(decision.reason, null);
+  });
+}
+
+test("bindingParams round-trip through the codec", () => {
+  assert.deepEqual(sessionCodec.deserialize(SAVED), SAVED);
 });

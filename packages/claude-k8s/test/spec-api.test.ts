@@ -37,7 +37,7 @@ function planInput(agentId: string, runId: string): RunPlanInput {
     namespace: "agents", config: { ...defaultConfig(), image: "ghcr.io/acme/claude:1", labels: { team: "core" }, env: { MODE: "$(HOME) literal" } },
     serverPod: null, serverContainerName: null, prompt: "hello 🤖", agentToken: "tok", instructions: "# rules",
     runVars: { PAPERCLIP_RUN_ID: runId }, isForbidden: (k) => k === "PAPERCLIP_API_KEY", resumeSessionId: null,
-    cwd: null, addDir: null, now: "2025-06-01T00:00:00Z",
+    cwd: null, now: "2025-06-01T00:00:00Z",
   };
 }
 

@@ -30,7 +30,7 @@ function input(config: Partial<ClaudeK8sConfig> = {}, overrides: Partial<RunPlan
     namespace: "agents", config: { ...defaultConfig(), ...config }, serverPod: POD, serverContainerName: "paperclip",
     prompt: PROMPT, agentToken: TOKEN, instructions: "# Be careful", runVars: { PAPERCLIP_RUN_ID: "run-1" },
     isForbidden: (k) => k === "PAPERCLIP_API_KEY", resumeSessionId: null, cwd: "/paperclip/workspaces/agent-1",
-    addDir: null, now: "2025-06-01T00:00:00Z", ...overrides,
+    now: "2025-06-01T00:00:00Z", ...overrides,
   };
 }
 

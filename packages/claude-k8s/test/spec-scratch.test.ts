@@ -23,14 +23,21 @@ function plan(config: Partial<ClaudeK8sConfig>, overrides: Partial<RunPlanInput>
     identity: { agentId: "agent-1", runId: "run-1", companyId: "co-1" }, namespace: "agents",
     config: { ...defaultConfig(), image: "claude:1", workspaceVolumeClaim: "ws", workspaceMountPath: "/paperclip", ...config },
     serverPod: null, serverContainerName: null, prompt: "hi", agentToken: null, instructions: null, runVars: {},
-    isForbidden: (key) => key === "PAPERCLIP_API_KEY", resumeSessionId: null, cwd: null, addDir: null,
+    isForbidden: (key) => key === "PAPERCLIP_API_KEY", resumeSessionId: null, cwd: null,
     now: "2026-01-01T00:00:00Z", ...overrides,
   });
   assert.ok(result.ok, JSON.stringify(!result.ok && result.errors));
   const pod = result.job.spec?.template.spec;
   const claude = pod?.containers[0];
   assert.ok(pod && claude);
-  return { env: new Map((claude.env ?? []).map((entry) => [entry.name, entry])), pod, claude, notes: result.notes };
+  // Config env values other than the server's scratch/launcher paths come from the run Secret:
+  // read them through their reference, as the kubelet would.
+  const fromSecret = (entry: V1EnvVar): V1EnvVar => {
+    const ref = entry.valueFrom?.secretKeyRef;
+    if (ref?.name !== result.secretName) return entry;
+    return { name: entry.name, value: Buffer.from(result.secret.data?.[ref.key] ?? "", "base64").toString("utf8") };
+  };
+  return { env: new Map((claude.env ?? []).map((entry) => [entry.name, fromSecret(entry)])), pod, claude, notes: result.notes };
 }
 
 const LAYERS: [string, Partial<ClaudeK8sConfig>, Partial<RunPlanInput>][] = [

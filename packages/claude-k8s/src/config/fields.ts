@@ -48,7 +48,7 @@ export const CONFIG_FIELDS: readonly ConfigField[] = [
   { key: "dangerouslySkipPermissions", label: "Skip permission prompts", input: "toggle", group: "Claude", default: true,
     defaultText: "true", hint: "Pass --dangerously-skip-permissions, as claude_local does: the agent runs unattended, isolated in its own non-root pod." },
   { key: "env", label: "Environment variables", input: "textarea", group: "Claude", defaultText: "none",
-    hint: "Extra environment for the claude container: an object, or KEY=value lines. PAPERCLIP_API_KEY is refused (the per-run token is injected from a Secret)." },
+    hint: "Extra environment for the claude container: an object, or KEY=value lines. PAPERCLIP_API_KEY is refused (the per-run token is injected from a Secret). Values (they may be credentials) travel in the run Secret, never in the Job spec." },
   { key: "timeoutSec", label: "Timeout (seconds)", input: "number", group: "Time", default: 0, defaultText: "0 (no deadline)",
     hint: "Whole seconds before the run is stopped (the Job's activeDeadlineSeconds); 0 means no deadline." },
   { key: "graceSec", label: "Grace period (seconds)", input: "number", group: "Time", default: 20, defaultText: "20",

@@ -9,6 +9,7 @@ import { ADAPTER_TYPE, agentConfigurationDoc } from "./face.ts";
 import { listModels, modelsForEnv } from "./models.ts";
 import { getConfigSchema } from "./schema.ts";
 import { sessionCodec } from "./session.ts";
+import { listSkills, syncSkills } from "./skills.ts";
 
 /**
  * Claude Code manages its own context and resumes sessions, exactly as under claude_local, so
@@ -26,6 +27,8 @@ export function createServerAdapter(): ServerAdapterModule {
     execute,
     testEnvironment: (ctx) => testEnvironment(ctx),
     sessionCodec,
+    listSkills,
+    syncSkills,
     sessionManagement: claudeSessionManagement(),
     supportsLocalAgentJwt: true,
     models: modelsForEnv(process.env),

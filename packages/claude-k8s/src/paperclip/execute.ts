@@ -8,7 +8,7 @@ import { runJob } from "../run/run.ts";
 import type { RunTuning } from "../run/run.ts";
 import { ADAPTER_TYPE } from "./face.ts";
 import { formatIssues, parseAdapterConfig } from "./config.ts";
-import { invocationMeta, planFromContext, resolveCluster, workspaceCwd } from "./run-request.ts";
+import { invocationMeta, planFromContext, resolveCluster } from "./run-request.ts";
 
 function failure(errorCode: string, errorMessage: string): AdapterExecutionResult {
   return { exitCode: null, signal: null, timedOut: false, errorCode, errorMessage };
@@ -59,6 +59,7 @@ export async function execute(ctx: AdapterExecutionContext, tuning?: RunTuning):
     await logSafely(ctx, `[claude_k8s] ${message}\n`);
     return failure("k8s_invalid_spec", message);
   }
+  for (const line of planned.logs) await logSafely(ctx, `[claude_k8s] ${line}\n`);
   await ctx.onMeta?.(invocationMeta(ctx, planned, ADAPTER_TYPE)).catch(() => undefined);
   await ctx.onCancellationReady?.().catch(() => undefined);
   const report = await runJob({
@@ -67,7 +68,7 @@ export async function execute(ctx: AdapterExecutionContext, tuning?: RunTuning):
     plan: planned.plan, config, host: hostFor(ctx), signal, ...(tuning ? { tuning } : {}),
     classify: {
       env: config.env, resumedSessionId: planned.resumeSessionId,
-      sessionParamsExtra: { namespace: cluster.namespace, ...(workspaceCwd(ctx.context) ? { cwd: workspaceCwd(ctx.context) } : {}), ...(config.workspaceVolumeClaim ? { workspaceVolumeClaim: config.workspaceVolumeClaim } : {}) },
+      sessionParamsExtra: planned.sessionParams,
     },
   });
   return report;

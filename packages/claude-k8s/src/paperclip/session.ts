@@ -47,3 +47,49 @@ export const sessionCodec: AdapterSessionCodec = {
   serialize: (params) => normalize(params),
   getDisplayId: (params) => (params ? readField(params, "sessionId", "session_id") : null),
 };
+
+/** What a session is bound to in this run; a stored session resumes only where all still match. */
+export interface SessionBinding {
+  /** Whether the session store (HOME on the shared volume) survives pods. */
+  sharedVolume: boolean;
+  namespace: string;
+  /** The shared volume's claim, when it is one. */
+  workspaceVolumeClaim: string | null;
+  /** The pod's working directory, when the run sets one. */
+  cwd: string | null;
+  /** The prompt bundle's key, or null without a bundle. */
+  promptBundleKey: string | null;
+}
+
+export type ResumeDecision = { sessionId: string | null; reason: string | null };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function mismatch(label: string, stored: unknown, current: string | null): string | null {
+  if (typeof stored !== "string") return null; // not recorded: no constraint (older params)
+  return stored === current ? null : `it was saved for ${label} "${stored}", this run has ${current === null ? "none" : `"${current}"`}`;
+}
+
+/** The session to resume (--resume) or null for a fresh one, with why not. Pure. */
+export function decideResume(stored: Record<string, unknown> | null, now: SessionBinding): ResumeDecision {
+  const id = typeof stored?.sessionId === "string" ? stored.sessionId : null;
+  if (!id || !stored) return { sessionId: null, reason: null };
+  const why = !now.sharedVolume
+    ? "there is no shared volume, so the session store does not survive pods"
+    : !UUID.test(id)
+      ? "it is not a Claude session id (UUID)"
+      : mismatch("namespace", stored.namespace, now.namespace)
+        ?? mismatch("volume claim", stored.workspaceVolumeClaim, now.workspaceVolumeClaim)
+        ?? (now.cwd === null ? null : mismatch("working directory", stored.cwd, now.cwd))
+        ?? mismatch("prompt bundle", stored.promptBundleKey, now.promptBundleKey);
+  return why ? { sessionId: null, reason: `Claude session ${id} is not resumed (${why}); starting a fresh session` } : { sessionId: id, reason: null };
+}
+
+/** The params saved with a successful run's session, so the next run can check the binding. */
+export function bindingParams(now: SessionBinding): Record<string, string> {
+  const out: Record<string, string> = { namespace: now.namespace };
+  if (now.workspaceVolumeClaim) out.workspaceVolumeClaim = now.workspaceVolumeClaim;
+  if (now.cwd) out.cwd = now.cwd;
+  if (now.promptBundleKey) out.promptBundleKey = now.promptBundleKey;
+  return out;
+}

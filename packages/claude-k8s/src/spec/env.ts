@@ -1,9 +1,13 @@
 // The agent container's environment. Layers, lowest to highest: inherited from the server's
 // container, the pod's own settings (HOME, CLAUDE_CONFIG_DIR), Paperclip's run variables,
 // config `env`; then secret references, which nothing overrides. A higher layer replaces a
-// lower one's entry whole, including an inherited `valueFrom`.
+// lower one's entry whole, including an inherited `valueFrom`. Config `env` holds what the
+// server resolved from secret refs and managed credentials, so with `configEnvSecret` its
+// values are references into the run Secret, never literals in the Job spec.
 import type { V1Container, V1EnvFromSource, V1EnvVar } from "@kubernetes/client-node";
 import { kubeLiteral } from "./kube-text.ts";
+import { envSecretKey } from "./secret.ts";
+import { LAUNCHER_ENV_KEYS, SCRATCH_ENV_KEYS, TEMP_ENV_KEYS } from "./scratch.ts";
 
 export interface SpecIssue {
   field: string;
@@ -24,6 +28,8 @@ export interface EnvInput {
   runVars: Record<string, string>;
   configEnv: Record<string, string>;
   secretRefs: SecretEnvRef[];
+  /** The run Secret holding configEnv's values under envSecretKey(name); null writes literals. */
+  configEnvSecret?: string | null;
   /** adapter-utils' isForbiddenConfigEnvKey, passed in so spec/ stays free of it. */
   isForbidden: (key: string) => boolean;
 }
@@ -33,6 +39,16 @@ export interface EnvResult {
   envFrom: V1EnvFromSource[];
   errors: SpecIssue[];
   notes: string[];
+}
+
+/** Config env names that only ever carry paths the server writes (its scratch directory, made
+ * pod-local; its GitHub launcher paths): plain in the Job spec. Every other config env value
+ * may be a credential and lives in the run Secret. */
+const PLAIN_CONFIG_ENV_KEYS: ReadonlySet<string> = new Set([...SCRATCH_ENV_KEYS, ...TEMP_ENV_KEYS, ...LAUNCHER_ENV_KEYS]);
+
+/** Whether config env var `name` travels in the run Secret (by reference) rather than as a literal. */
+export function configEnvInSecret(name: string): boolean {
+  return !PLAIN_CONFIG_ENV_KEYS.has(name);
 }
 
 const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
@@ -75,11 +91,15 @@ export function buildAgentEnv(input: EnvInput): EnvResult {
     // Inherited entries are already in pod-spec form (escaped, by reference): forward as is.
     byName.set(inherited.name, inherited);
   }
+  const fromSecret = input.configEnvSecret ?? null;
   for (const layer of [input.podVars, input.runVars, input.configEnv]) {
+    const secretLayer = layer === input.configEnv ? fromSecret : null;
     for (const [name, value] of Object.entries(layer)) {
       if (!ENV_NAME.test(name) || input.isForbidden(name)) continue;
       byName.delete(name); // re-insert: order follows precedence, for $(VAR) references
-      byName.set(name, literal(name, value));
+      byName.set(name, secretLayer !== null && configEnvInSecret(name)
+        ? { name, valueFrom: { secretKeyRef: { name: secretLayer, key: envSecretKey(name) } } }
+        : literal(name, value));
     }
   }
   for (const ref of input.secretRefs) {

@@ -11,3 +11,4 @@ export * from "./lease.ts";
 export * from "./plan.ts";
 export * from "./scratch.ts";
 export * from "./access.ts";
+export * from "./bundle.ts";

@@ -75,6 +75,8 @@ export interface JobInput {
   /** The container command, from containerCommand() (already escaped). */
   command: string[];
   hasInstructions: boolean;
+  /** The inline prompt bundle's files, projected from the run Secret under RUN_DIR/bundle. */
+  bundleItems?: V1KeyToPath[];
   workingDir: string | null;
 }
 
@@ -96,6 +98,7 @@ function resourcesFor(config: ClaudeK8sConfig): V1ResourceRequirements {
 function volumesFor(input: JobInput): { volumes: V1Volume[]; mounts: V1VolumeMount[] } {
   const items: V1KeyToPath[] = [{ key: SECRET_KEY.prompt, path: SECRET_KEY.prompt }];
   if (input.hasInstructions) items.push({ key: SECRET_KEY.instructions, path: SECRET_KEY.instructions });
+  items.push(...(input.bundleItems ?? []));
   // 0440 + fsGroup: readable by the non-root user through its group, by nobody else.
   const volumes: V1Volume[] = [{ name: "run", secret: { secretName: input.secretName, defaultMode: 0o440, items } }];
   const mounts: V1VolumeMount[] = [{ name: "run", mountPath: RUN_DIR, readOnly: true }];

@@ -22,7 +22,7 @@ export const SCRATCH_ENV_KEYS: readonly string[] = [
 export const TEMP_ENV_KEYS: readonly string[] = ["TMPDIR", "TEMP", "TMP"];
 
 const LAUNCHER_SEGMENT = "/paperclip-github-runtime/";
-const LAUNCHER_ENV_KEYS: readonly string[] = ["PATH", "ZDOTDIR", "BASH_ENV", "GH_CONFIG_DIR", "PAPERCLIP_GITHUB_LAUNCHER_DIR"];
+export const LAUNCHER_ENV_KEYS: readonly string[] = ["PATH", "ZDOTDIR", "BASH_ENV", "GH_CONFIG_DIR", "PAPERCLIP_GITHUB_LAUNCHER_DIR"];
 
 export interface PodLocalEnv {
   /** The layers, in the order given, with host paths mapped or dropped. */

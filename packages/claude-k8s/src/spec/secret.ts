@@ -1,6 +1,8 @@
-// The run Secret: the prompt, the per-run agent token and the instructions file travel with
-// the run in one Secret, owned by its Job once the Job exists (garbage collection removes it).
+// The run Secret: the prompt, the per-run agent token, the instructions file and every
+// configured env value (the server resolves secret refs and managed credentials into plain
+// strings there, so none of it may be written into the Job spec) travel with the run in one Secret, owned by its Job once the Job exists (garbage collection removes it).
 // Until then its labels and created-at annotation let a collector find it (S1).
+import { createHash } from "node:crypto";
 import type { V1Job, V1OwnerReference, V1Secret } from "@kubernetes/client-node";
 import { ANNOTATION } from "./labels.ts";
 
@@ -14,6 +16,17 @@ export const SECRET_KEY = {
 } as const;
 
 const SECRET_DATA_KEY = /^[-._a-zA-Z0-9]+$/;
+/** Kubernetes' limit on a Secret data key's length (a DNS subdomain). */
+const SECRET_KEY_MAX_LENGTH = 253;
+
+/** The Secret key that carries env var `name`: `env.<name>` where the name is a valid key,
+ * else a digest of it (env names may hold characters a Secret key may not). `env.` keeps
+ * them apart from the fixed keys above. */
+export function envSecretKey(name: string): string {
+  const plain = `env.${name}`;
+  if (SECRET_DATA_KEY.test(name) && plain.length <= SECRET_KEY_MAX_LENGTH) return plain;
+  return `env.sha256-${createHash("sha256").update(name, "utf8").digest("hex").slice(0, 32)}`;
+}
 
 export interface RunSecretInput {
   name: string;
@@ -23,8 +36,10 @@ export interface RunSecretInput {
   prompt: string;
   agentToken?: string | null;
   instructions?: string | null;
-  /** Other small files mounted next to the prompt, by Secret key. */
-  files?: Record<string, string>;
+  /** Env values by env var name; stored under envSecretKey(name). */
+  env?: Record<string, string>;
+  /** Other files mounted next to the prompt (the inline prompt bundle), by Secret key. */
+  files?: Record<string, string | Buffer>;
   /** RFC 3339; the caller's clock (spec/ reads none). */
   createdAt: string;
 }
@@ -36,22 +51,34 @@ export interface SpecError {
 
 export type RunSecretResult = { ok: true; secret: V1Secret } | { ok: false; error: SpecError };
 
-function entries(input: RunSecretInput): [string, string][] {
-  const out: [string, string][] = [[SECRET_KEY.prompt, input.prompt]];
+function entries(input: RunSecretInput): [string, string | Buffer][] {
+  const out: [string, string | Buffer][] = [[SECRET_KEY.prompt, input.prompt]];
   if (input.agentToken) out.push([SECRET_KEY.agentToken, input.agentToken]);
   if (typeof input.instructions === "string") out.push([SECRET_KEY.instructions, input.instructions]);
+  for (const [name, value] of Object.entries(input.env ?? {})) out.push([envSecretKey(name), value]);
   for (const [key, value] of Object.entries(input.files ?? {})) out.push([key, value]);
   return out;
 }
 
+/** The parts of a too-large Secret, by size; the bundle's many files as one part. */
+function sizeParts(sizes: [string, number][]): string {
+  const bundle = sizes.filter(([k]) => k.startsWith(BUNDLE_KEY_PREFIX));
+  const parts = sizes.filter(([k]) => !k.startsWith(BUNDLE_KEY_PREFIX)).map(([k, n]) => `${k} ${n}`);
+  if (bundle.length > 0) parts.push(`prompt bundle (instructions and skills, ${bundle.length} files) ${bundle.reduce((sum, [, n]) => sum + n, 0)}`);
+  return parts.join(", ");
+}
+
+const BUNDLE_KEY_PREFIX = "bundle.";
+
 function sizeError(sizes: [string, number][], total: number): SpecError {
   const prompt = sizes.find(([k]) => k === SECRET_KEY.prompt)?.[1] ?? 0;
-  const parts = sizes.map(([k, n]) => `${k} ${n}`).join(", ");
+  const parts = sizeParts(sizes);
   return {
     code: "k8s_prompt_too_large",
     message: `The run's prompt is ${prompt} bytes and its Secret would hold ${total} bytes in all (${parts}); ` +
       `a Kubernetes Secret holds at most ${SECRET_MAX_BYTES} bytes. Shorten the prompt template, ` +
-      `the task description or the instructions file, or move large material onto the shared workspace volume.`,
+      `the task description, the instructions file, the skills or the configured env values, or configure a shared ` +
+      `workspace volume (workspaceVolumeClaim), where the skills and instructions bundle is not limited by the Secret.`,
   };
 }
 
@@ -61,10 +88,10 @@ export function buildRunSecret(input: RunSecretInput): RunSecretResult {
   const sizes: [string, number][] = [];
   let total = 0;
   for (const [key, value] of entries(input)) {
-    if (!SECRET_DATA_KEY.test(key) || key in data) {
+    if (!SECRET_DATA_KEY.test(key) || key.length > SECRET_KEY_MAX_LENGTH || key in data) {
       return { ok: false, error: { code: "k8s_invalid_spec", message: `run Secret key "${key}" is invalid or repeated; use a unique name of letters, digits, "-", "_" or "."` } };
     }
-    const bytes = Buffer.from(value, "utf8");
+    const bytes = typeof value === "string" ? Buffer.from(value, "utf8") : value;
     sizes.push([key, bytes.length]);
     total += bytes.length;
     data[key] = bytes.toString("base64");
