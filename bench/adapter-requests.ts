@@ -5,10 +5,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { sharedInformers } from "../packages/claude-k8s/src/kube/informer-registry.ts";
 import { startRun } from "./adapter-run.ts";
 import { makeFakeClaudeBinDir } from "./fake-claude.ts";
 import { SimProcess } from "./sim-process.ts";
 import type { SimRequest } from "./sim-process.ts";
+import { waitUntil } from "./stats.ts";
 import type { BenchOptions, BenchResult, Figure, TargetCheck } from "./stats.ts";
 
 function byVerb(requests: readonly SimRequest[]): Map<string, number> {
@@ -23,8 +25,8 @@ function byVerb(requests: readonly SimRequest[]): Map<string, number> {
 type Measured = { seconds: number; total: number; verbs: Map<string, number>; errorCode: string | null };
 
 export async function adapterRequestsBench(options: BenchOptions): Promise<BenchResult> {
-  const shortSec = options.quick ? 3 : 10;
-  const longSec = options.quick ? 10 : options.longRunSec;
+  const shortSec = options.quick ? 2 : 10;
+  const longSec = options.quick ? 6 : options.longRunSec;
   const bin = makeFakeClaudeBinDir();
   const sim = await SimProcess.start(bin.binDir);
   const dir = mkdtempSync(path.join(os.tmpdir(), "bench-requests-"));
@@ -36,9 +38,17 @@ export async function adapterRequestsBench(options: BenchOptions): Promise<Bench
       const kubeconfigPath = path.join(dir, `${user}.kubeconfig`);
       writeFileSync(kubeconfigPath, await sim.call<string>({ op: "addUser", token: `token-${user}`, user }));
       const { result } = await startRun({ kubeconfigPath, namespace: "default", agentId: user, env: { BENCH_MODE: "quiet", BENCH_SLEEP_SEC: String(seconds) } }).done;
-      const requests = await sim.requests({ user });
-      return { seconds, total: requests.length, verbs: byVerb(requests), errorCode: result.errorCode ?? null };
-    }));
+      return { seconds, user, errorCode: result.errorCode ?? null };
+    })).then(async (runs) => {
+      // A watch is recorded when it ends: wait for the informers to wind down and the server to see it.
+      await sharedInformers.idle();
+      let open = -1;
+      if (!(await waitUntil(() => open === 0, 10_000, 100, async () => { open = (await sim.counts()).openWatches; }))) notes.push(`${open} watches still open at kube-sim 10 s after both runs`);
+      return Promise.all(runs.map(async (run) => {
+        const requests = await sim.requests({ user: run.user });
+        return { seconds: run.seconds, total: requests.length, verbs: byVerb(requests), errorCode: run.errorCode };
+      }));
+    });
   } finally {
     await sim.stop();
     bin.remove();
