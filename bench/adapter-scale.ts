@@ -102,7 +102,7 @@ export async function adapterScaleBench(options: BenchOptions): Promise<BenchRes
     targets.push({ target: "watch streams constant in run count", measured: points.map((p) => `${p.watches} at ${p.runs}`).join(", "), met: watchesMet, ...(watchesMet ? {} : { gap: `${first.watches} → ${last.watches}` }) });
     const perRunKb = Math.max(last.heapPerRunKb, last.rssPerRunKb);
     const memMet = perRunKb <= 200;
-    targets.push({ target: `≤ 200 KB per active run at ${last.runs}`, measured: `heap ${round(last.heapPerRunKb, 1)} KB, RSS ${round(last.rssPerRunKb, 1)} KB per run`, met: memMet, ...(memMet ? {} : { gap: `${round(perRunKb - 200, 1)} KB over (${round(perRunKb / 200, 1)}×)` }) });
+    targets.push({ target: `≤ 200 KB per active run at ${last.runs}`, measured: `JS heap ${round(last.heapPerRunKb, 1)} + external ${round(last.externalPerRunKb, 1)} KB, RSS ${round(last.rssPerRunKb, 1)} KB (an upper bound) per run; judged on RSS`, met: memMet, ...(memMet ? {} : { gap: `${round(perRunKb - 200, 1)} KB over (${round(perRunKb / 200, 1)}×)` }) });
     // The marginal cost leaves out what every size pays once (informers, TLS and heap growth).
     const marginal = (field: "heap" | "rss") => (last.during[field] - first.during[field]) / (last.runs - first.runs) / 1024;
     if (last.runs > first.runs) {

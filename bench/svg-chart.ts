@@ -1,5 +1,6 @@
 // The benchmark's chart as one hand-written SVG: the latency distributions as cumulative curves
-// on a logarithmic time axis (how many samples were at most x ms), and each scaling series as a
+// on a logarithmic time axis (how many samples were at most x ms; the y axis gives each "nine" the
+// same height, so p90, p99 and p99.9 are apart), and each scaling series as a
 // small chart of its figure against size, with the ratio between the largest and smallest size.
 import type { BenchResult, Series } from "./stats.ts";
 import { percentile } from "./stats.ts";
@@ -10,7 +11,7 @@ type Scaling = Extract<Series, { kind: "scaling" }>;
 const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"];
 const WIDTH = 960;
 const CDF = { x: 70, y: 50, w: 560, h: 300 };
-const SMALL = { w: 290, h: 180, gap: 30, top: 420 };
+const SMALL = { w: 270, h: 180, gap: 40, top: 420 };
 
 function esc(text: string): string {
   return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
@@ -28,16 +29,17 @@ function cdfPanel(distributions: Distribution[]): string[] {
   const lo = Math.log10(Math.max(0.1, Math.min(...all)));
   const hi = Math.log10(Math.max(...all) * 1.2);
   const xOf = (ms: number) => CDF.x + ((Math.log10(Math.max(ms, 0.1)) - lo) / (hi - lo || 1)) * CDF.w;
-  const yOf = (fraction: number) => CDF.y + CDF.h - fraction * CDF.h;
-  const out = [`<text x="${CDF.x}" y="${CDF.y - 20}" font-size="15" font-weight="bold">Latency distributions (share of samples ≤ x, x in ms, log scale)</text>`,
+  // Tail-first: equal height for each "nine" (p0 → p90 → p99 → p99.9), where latencies differ.
+  const yOf = (fraction: number) => CDF.y + CDF.h - (Math.min(3, -Math.log10(Math.max(1 - fraction, 1e-3))) / 3) * CDF.h;
+  const out = [`<text x="${CDF.x}" y="${CDF.y - 20}" font-size="15" font-weight="bold">Latency distributions: share of samples ≤ x ms (x log scale; y one step per nine)</text>`,
     `<rect x="${CDF.x}" y="${CDF.y}" width="${CDF.w}" height="${CDF.h}" fill="none" stroke="#888"/>`];
   for (let decade = Math.ceil(lo); decade <= Math.floor(hi); decade += 1) {
     const x = xOf(10 ** decade);
     out.push(`<line x1="${x}" y1="${CDF.y}" x2="${x}" y2="${CDF.y + CDF.h}" stroke="#ddd"/>`, `<text x="${x}" y="${CDF.y + CDF.h + 16}" font-size="11" text-anchor="middle">${fmt(10 ** decade)}</text>`);
   }
-  for (const fraction of [0, 0.5, 0.9, 0.99, 1]) {
+  for (const [fraction, label] of [[0, "p0"], [0.5, "p50"], [0.9, "p90"], [0.99, "p99"], [0.999, "p99.9"]] as const) {
     const y = yOf(fraction);
-    out.push(`<line x1="${CDF.x}" y1="${y}" x2="${CDF.x + CDF.w}" y2="${y}" stroke="#eee"/>`, `<text x="${CDF.x - 6}" y="${y + 4}" font-size="11" text-anchor="end">${fraction === 0.99 ? "p99" : fraction === 0.9 ? "p90" : fraction === 0.5 ? "p50" : fraction}</text>`);
+    out.push(`<line x1="${CDF.x}" y1="${y}" x2="${CDF.x + CDF.w}" y2="${y}" stroke="#eee"/>`, `<text x="${CDF.x - 6}" y="${y + 4}" font-size="11" text-anchor="end">${label}</text>`);
   }
   distributions.forEach((d, index) => {
     const color = COLORS[index % COLORS.length] ?? "#000";
