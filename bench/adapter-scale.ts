@@ -1,7 +1,7 @@
 // Many agents, one run each, at once (quiet containers that sleep): watch connections the
 // adapter holds open, and the memory each active run costs in the process that runs execute()
 // (kube-sim runs in its own process, so none of its memory is counted). Sizes 1, 50, 200, 500
-// (quick: 1, 10, 30); each size runs in a fresh worker process (scale-worker.ts: RSS never
+// (quick: 1, 20); each size runs in a fresh worker process (scale-worker.ts: RSS never
 // shrinks, so a size after a larger one would read nothing), waits until every run's container is
 // running and its log is being followed, measures after full GCs, then cancels every run.
 import { fork } from "node:child_process";
@@ -72,7 +72,7 @@ async function measureSize(sim: SimProcess, runs: number, notes: string[]): Prom
 }
 
 export async function adapterScaleBench(options: BenchOptions): Promise<BenchResult> {
-  const sizes = options.quick ? [1, 10, 30] : [1, 50, 200, 500];
+  const sizes = options.quick ? [1, 20] : [1, 50, 200, 500];
   const bin = makeFakeClaudeBinDir();
   const sim = await SimProcess.start(bin.binDir);
   const notes: string[] = [];
