@@ -91,7 +91,7 @@ export async function adapterLatencyBench(options: BenchOptions): Promise<BenchR
   const perReconnect = (m: Measured) => (m.reconnects === 0 ? "no reconnect" : round((m.replayedBytes - uncut.replayedBytes) / m.reconnects, 0));
   const launch = [...onTime.launchCreate];
   return {
-    name: "5. adapter run path (execute() against kube-sim in its own process)",
+    name: "6. adapter run path (execute() against kube-sim in its own process)",
     notes,
     figures: [
       { metric: "runs (cold / on time / conditions 30 s late / uncut / cut 3 s / cut 500 ms)", value: `${cold.runs} / ${onTime.runs} / ${lagged.runs} / ${uncut.runs} / ${cut3s.runs} / ${cut500.runs}`, unit: "" },

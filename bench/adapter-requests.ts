@@ -70,7 +70,7 @@ export async function adapterRequestsBench(options: BenchOptions): Promise<Bench
     ...(met ? {} : { gap: `grows: ${grown.map((key) => `${key} ${short.verbs.get(key) ?? 0} → ${long.verbs.get(key) ?? 0}`).join(", ")}` }),
   };
   return {
-    name: `6. API requests per run (quiet runs of ${short.seconds} s and ${long.seconds} s, keepalive at its default)`,
+    name: `7. API requests per run (quiet runs of ${short.seconds} s and ${long.seconds} s, keepalive at its default)`,
     notes, figures, targets: [target],
     series: [{ kind: "scaling", name: "API requests per run", xLabel: "run length (s)", unit: "requests", points: measured.map((m) => ({ x: m.seconds, y: m.total })) }],
   };

@@ -113,7 +113,7 @@ export async function adapterScaleBench(options: BenchOptions): Promise<BenchRes
   notes.push("RSS also keeps what the allocator got for the launches' transient work (all N runs start at once, each with its own TLS handshakes) and does not give back: an upper bound; one open TLS connection (each run's log stream) costs about 110 KB of RSS here");
   if (!options.quick) notes.push("memory is of the worker process that runs execute() (its informers, followers, TLS sockets), from a baseline taken after loading the adapter; kube-sim and the containers run in other processes");
   return {
-    name: `7. concurrent runs (${sizes.join(", ")} agents, one quiet run each)`,
+    name: `8. concurrent runs (${sizes.join(", ")} agents, one quiet run each)`,
     notes, figures, targets,
     series: [
       { kind: "scaling", name: "watch connections", xLabel: "concurrent runs", unit: "", points: points.map((p) => ({ x: p.runs, y: p.watches })) },

@@ -137,7 +137,7 @@ export async function transcriptThroughputBench(options: BenchOptions): Promise<
   const met = mbPerSec >= 50;
   const target: TargetCheck = { target: "stream-json path ≥ 50 MB/s (parse + dedup + delivery)", measured: `${round(mbPerSec, 1)} MB/s (wall clock, median of 3)`, met, ...(met ? {} : { gap: `${round(50 - mbPerSec, 1)} MB/s short` }) };
   return {
-    name: `8. stream-json path (Transcript: parse + dedup + delivery), ${round(textBytes / MB, 1)} MB of the recorded transcripts`,
+    name: `9. stream-json path (Transcript: parse + dedup + delivery), ${round(textBytes / MB, 1)} MB of the recorded transcripts`,
     notes, targets: [target],
     figures: [
       { metric: "lines (every fixture, repeated with fresh ids)", value: lines.length, unit: "" },
