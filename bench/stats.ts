@@ -10,11 +10,34 @@ export interface Figure {
   unit: string;
 }
 
+/** Samples of one latency (for its distribution), or one figure across sizes (for its scaling). */
+export type Series =
+  | { kind: "distribution"; name: string; unit: string; samples: number[] }
+  | { kind: "scaling"; name: string; xLabel: string; unit: string; points: { x: number; y: number }[] };
+
+/** A target from the issue, what was measured against it, and whether it was met. */
+export interface TargetCheck {
+  target: string;
+  measured: string;
+  met: boolean;
+  /** How far off, in words, when not met. */
+  gap?: string;
+}
+
 export interface BenchResult {
   name: string;
   figures: Figure[];
   /** Anything odd seen while measuring (timeouts, missing events); empty when the run was clean. */
   notes: string[];
+  series?: Series[];
+  targets?: TargetCheck[];
+}
+
+export interface BenchOptions {
+  /** The short version CI can run in under a minute. */
+  quick: boolean;
+  /** Length of the long quiet run in the requests-per-run comparison. */
+  longRunSec: number;
 }
 
 /** Nearest-rank percentile (p in 0..100) of unsorted samples; NaN when there are none. */
@@ -87,12 +110,14 @@ export function descendantPids(root = process.pid): number[] {
   return found;
 }
 
-/** Polls `check` every `intervalMs` until it is true or `timeoutMs` passes; returns whether it held. */
-export async function waitUntil(check: () => boolean, timeoutMs: number, intervalMs = 20): Promise<boolean> {
+/** Polls `check` every `intervalMs` (after `refresh`, if given) until it is true or `timeoutMs` passes; returns whether it held. */
+export async function waitUntil(check: () => boolean, timeoutMs: number, intervalMs = 20, refresh?: () => Promise<void>): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
+  await refresh?.();
   while (!check()) {
     if (Date.now() > deadline) return false;
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    await refresh?.();
   }
   return true;
 }
