@@ -4,10 +4,10 @@
 // terminating (R6); a Secret orphaned by a crash (S1); a Job create that fails (S2).
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { bash, say } from "anthropic-sim";
-import { JOBS, SECRETS } from "kube-sim";
+import { JOBS, PODS, SECRETS } from "kube-sim";
 import { agentConfig, leftovers, NAMESPACE, oneToolThenAnswer, run, runContext, startWorld, waitFor } from "./run-support.ts";
 import type { World } from "./run-support.ts";
 
@@ -125,4 +125,25 @@ test("S1/S2: an orphaned run Secret is collected; a failed Job create takes its 
   await waitFor(() => !names().includes("ac-crashed-run"), 10_000, "the orphan collected");
   assert.deepEqual(names().filter((n) => n?.startsWith("ac-")), ["ac-starting-run"], "the young Secret stays, the failed run's Secret is gone");
   world.sim.store.delete(SECRETS, NAMESPACE, "ac-starting-run");
+});
+
+test("R1: the replica following a Job is killed (SIGKILL); the next run pings, hears nothing, adopts, and nothing reruns", async () => {
+  const script = fileURLToPath(new URL("./fixtures/bin/execute-once.ts", import.meta.url));
+  const config = agentConfig(world);
+  const child = spawn(process.execPath, ["--conditions=source", script, JSON.stringify(config), "run-crashed", "agent-r1"], { stdio: "ignore" });
+  try {
+    await waitFor(() => world.sim.store.list(PODS, NAMESPACE).items.some((p) => p.metadata?.labels?.["paperclip.io/agent-id"] === "agent-r1"
+      && (p as { status?: { phase?: string } }).status?.phase === "Running"), 30_000, "the crashed replica's pod to run");
+  } finally {
+    child.kill("SIGKILL");
+  }
+  const job = jobsEverCreated("agent-r1")[0] ?? "";
+  const handle = runContext(config, { agentId: "agent-r1" });
+  const result = await run(handle);
+  assert.equal(result.errorCode ?? null, null, `${result.errorCode}: ${result.errorMessage}`);
+  const k8s = (result.resultJson as { k8s: { adopted: boolean; job: string } }).k8s;
+  assert.deepEqual([k8s.job, k8s.adopted], [job, true]);
+  assert.deepEqual(jobsEverCreated("agent-r1"), [job], "no second Job");
+  assert.equal(world.sim.runtime?.groundTruth.containerExits().filter((e) => e.pod.startsWith(`${job}-`)).length, 1, "the pod ran once");
+  await waitFor(() => leftovers(world).length === 0, 15_000, `cleanup (left: ${leftovers(world).join(", ")})`);
 });

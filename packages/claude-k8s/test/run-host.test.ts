@@ -6,7 +6,6 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { bash, say } from "anthropic-sim";
 import type { Reply } from "anthropic-sim";
-import { LEASES } from "kube-sim";
 import { sharedInformers } from "../src/kube/informer-registry.ts";
 import { agentConfig, groundTruthLines, jobOf, leftovers, oneToolThenAnswer, run, runContext, startWorld, transcriptLines, waitFor } from "./run-support.ts";
 import type { World } from "./run-support.ts";
@@ -81,7 +80,7 @@ test("three runs at once share one pair of watches; after they return nothing is
   const handles = ["agent-a", "agent-b", "agent-c"].map((agentId) => runContext(agentConfig(world), { agentId }));
   const runs = handles.map((h) => run(h));
   await waitFor(() => handles.every((h) => h.record.dispatched === 1), 30_000, "three Jobs");
-  assert.equal(sharedInformers.openInformers(), 2, "one Job informer and one pod informer for the namespace");
+  assert.equal(sharedInformers.openInformers(), 3, "one Job, one pod and one Lease informer for the namespace");
   const results = await Promise.all(runs);
   for (const result of results) assert.equal(result.errorCode ?? null, null, `${result.errorCode}: ${result.errorMessage}`);
   assert.equal(sharedInformers.openInformers(), 0);
@@ -100,11 +99,7 @@ test("C5: the API unreachable for longer than the bound: k8s_api_unreachable, an
     const result = await running;
     assert.equal(result.errorCode, "k8s_api_unreachable", `${result.errorCode}: ${result.errorMessage}`);
     await waitFor(() => leftovers(world).some((l) => l.startsWith("jobs/")) && leftovers(world).some((l) => l.startsWith("leases/")), 10_000, "the Job and Lease still there after the outage");
-    // The hand-over could not be written during the outage: the Lease looks held until it goes stale.
-    const early = await run(runContext(agentConfig(world), { agentId: "agent-unreachable" }));
-    assert.equal(early.errorCode, "k8s_concurrent_run_blocked");
-    assert.match(String(early.errorMessage), /stopped less than 45 s ago/);
-    ageLease(world, 46);
+    // The hand-over could not be written during the outage; the next run's liveness ping goes unanswered.
     const next = runContext(agentConfig(world), { agentId: "agent-unreachable" });
     const adopted = await run(next);
     assert.equal(adopted.errorCode ?? null, null, `the next run adopts and finishes it: ${adopted.errorCode}: ${adopted.errorMessage}`);
@@ -116,11 +111,3 @@ test("C5: the API unreachable for longer than the bound: k8s_api_unreachable, an
   await waitFor(() => leftovers(world).length === 0, 15_000, `cleanup (left: ${leftovers(world).join(", ")})`);
 });
 
-/** Moves every Lease's last renewal `seconds` into the past (time passing for a follower that died). */
-function ageLease(w: World, seconds: number): void {
-  for (const lease of w.sim.store.list(LEASES, "default").items) {
-    const spec = (lease as { spec?: Record<string, unknown> }).spec ?? {};
-    const renewTime = new Date(Date.now() - seconds * 1000).toISOString().replace("Z", "000Z");
-    w.sim.store.update(LEASES, { ...lease, spec: { ...spec, renewTime } } as never);
-  }
-}

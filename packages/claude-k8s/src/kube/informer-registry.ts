@@ -2,20 +2,22 @@
 // whole process: N concurrent runs open a constant number of watch connections and make no
 // periodic GETs. A run acquires a view, reads the caches, subscribes to "look again" events and
 // releases the view when it ends; the informers stop when the last view is released.
-import { BatchV1Api, CoreV1Api } from "@kubernetes/client-node";
-import type { KubeConfig, V1Job, V1Pod } from "@kubernetes/client-node";
+import { BatchV1Api, CoordinationV1Api, CoreV1Api } from "@kubernetes/client-node";
+import type { KubeConfig, V1Job, V1Lease, V1Pod } from "@kubernetes/client-node";
 import type { KubeError } from "./errors.ts";
 import { watchResources } from "./watch.ts";
 import type { ResourceCache, WatchEventType } from "./watch.ts";
 
 export type ClusterEvent =
   | { resource: "jobs"; type: WatchEventType; object: V1Job }
-  | { resource: "pods"; type: WatchEventType; object: V1Pod };
+  | { resource: "pods"; type: WatchEventType; object: V1Pod }
+  | { resource: "leases"; type: WatchEventType; object: V1Lease };
 
 export type NamespaceView = {
   jobs: ResourceCache<V1Job>;
   pods: ResourceCache<V1Pod>;
-  /** Resolves once both caches hold a first list (or the view is released). */
+  leases: ResourceCache<V1Lease>;
+  /** Resolves once the Job and pod caches hold a first list (or the view is released). */
   synced: Promise<void>;
   /** Every change the informers apply, after the cache holds it. Returns the unsubscribe. */
   subscribe(listener: (event: ClusterEvent) => void): () => void;
@@ -28,12 +30,15 @@ type Shared = {
   abort: AbortController;
   jobs: ResourceCache<V1Job>;
   pods: ResourceCache<V1Pod>;
+  leases: ResourceCache<V1Lease>;
   synced: Promise<void>;
   listeners: Set<(event: ClusterEvent) => void>;
   users: number;
   lastError: () => KubeError | null;
   done: Promise<void>;
 };
+
+export const INFORMERS_PER_NAMESPACE = 3;
 
 export type InformerSettings = { resyncMs?: number; silenceMs?: number };
 
@@ -58,9 +63,9 @@ export class InformerRegistry {
     return this.view(key, entry);
   }
 
-  /** Watch connections this registry keeps open (two per shared entry). */
+  /** Watch connections this registry keeps open (three per shared entry: Jobs, pods, Leases). */
   openInformers(): number {
-    return this.shared.size * 2;
+    return this.shared.size * INFORMERS_PER_NAMESPACE;
   }
 
   /** Resolves when every informer without users has wound down (tests: nothing left open). */
@@ -74,6 +79,7 @@ export class InformerRegistry {
     return {
       jobs: entry.jobs,
       pods: entry.pods,
+      leases: entry.leases,
       synced: entry.synced,
       lastError: entry.lastError,
       subscribe: (listener) => {
@@ -104,6 +110,7 @@ export class InformerRegistry {
     };
     const batch = kubeConfig.makeApiClient(BatchV1Api);
     const core = kubeConfig.makeApiClient(CoreV1Api);
+    const coordination = kubeConfig.makeApiClient(CoordinationV1Api);
     const common = { kubeConfig, labelSelector, signal: abort.signal, ...this.settings, onError: (error: KubeError) => { state.error = error; } };
     const jobsSynced = Promise.withResolvers<void>();
     const podsSynced = Promise.withResolvers<void>();
@@ -119,11 +126,17 @@ export class InformerRegistry {
       list: () => core.listNamespacedPod({ namespace, labelSelector }),
       onEvent: (type, object) => notify({ resource: "pods", type, object }),
     });
-    const done = Promise.all([jobs.done, pods.done]).then(() => undefined);
+    // Leases: a run answers a liveness ping on its agent's Lease when it sees one (lease-keeper.ts).
+    const leases = watchResources<V1Lease>({
+      ...common, path: `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`,
+      list: () => coordination.listNamespacedLease({ namespace, labelSelector }),
+      onEvent: (type, object) => notify({ resource: "leases", type, object }),
+    });
+    const done = Promise.all([jobs.done, pods.done, leases.done]).then(() => undefined);
     this.winding.add(done);
     void done.then(() => this.winding.delete(done));
     return {
-      abort, listeners, users: 0, jobs: jobs.cache, pods: pods.cache, done,
+      abort, listeners, users: 0, jobs: jobs.cache, pods: pods.cache, leases: leases.cache, done,
       synced: Promise.all([jobsSynced.promise, podsSynced.promise]).then(() => undefined),
       lastError: () => state.error,
     };

@@ -2,16 +2,15 @@
 // run of the same task and session left behind (R1), or refuse with a message that names the
 // live Job, its run, its age and how to end it (R2, R4). Nothing is created when the lock
 // cannot be read (R5) or the run was cancelled before launch.
-import type { V1Job } from "@kubernetes/client-node";
+import type { V1Job, V1Lease } from "@kubernetes/client-node";
 import type { RunObjects } from "../kube/objects.ts";
 import { ANNOTATION, LABEL } from "../spec/labels.ts";
 import { toLabelValue } from "../spec/names.ts";
-import { claimAgent, LEASE_DURATION_SECONDS, releaseClaim, runOfJob, takeOverLease } from "./claim.ts";
+import { claimAgent, releaseClaim, runOfJob, takeOverLease } from "./claim.ts";
 import type { Claim, ClaimRequest } from "./claim.ts";
 import { launchRun } from "./launch.ts";
 import { timeMs } from "./observe.ts";
-import { isFollowedHere } from "./lease-keeper.ts";
-import { isLeaseHeld } from "../spec/lease.ts";
+import { isFollowedHere, isReleasedForAdoption, pingHolder } from "./lease-keeper.ts";
 import type { RunRequest } from "./request.ts";
 import { failureReport } from "./verdict.ts";
 import type { RunReport } from "./verdict.ts";
@@ -77,19 +76,19 @@ export function isSameWork(job: V1Job, identity: RunRequest["identity"]): boolea
 }
 
 async function adoptOrRefuse(input: { request: RunRequest; objects: RunObjects; scope: AbortSignal }, claimRequest: ClaimRequest, job: V1Job,
-  lease: Parameters<typeof takeOverLease>[1], refuse: (code: string, message: string) => Refused): Promise<Claimed | Refused> {
+  lease: V1Lease | null, refuse: (code: string, message: string) => Refused): Promise<Claimed | Refused> {
   const { request, objects } = input;
   const name = job.metadata?.name ?? "";
   if (!request.config.reattachOrphanedJobs || !isSameWork(job, request.identity)) {
     return refuse("k8s_concurrent_run_blocked", blockedMessage(job, objects.namespace, request.config.reattachOrphanedJobs ? "it belongs to another task or session" : "reattachOrphanedJobs is off"));
   }
-  // Only an orphan is adopted: a run still following the Job (here, or renewing the Lease elsewhere) keeps it.
-  if (isFollowedHere(name) || (lease && isLeaseHeld(lease, new Date()) && lease.spec?.holderIdentity !== request.identity.runId)) {
+  // Only an orphan is adopted: a run still following the Job (here, or answering pings elsewhere) keeps it.
+  const orphanLease = await orphanedLease(objects, name, lease, input.scope);
+  if (orphanLease === "alive") {
     const holder = lease?.spec?.holderIdentity ?? runOfJob(job) ?? "unknown";
-    return refuse("k8s_concurrent_run_blocked", blockedMessage(job, objects.namespace, `run ${holder} holds the agent's Lease: it is still following the Job, `
-      + `or it stopped less than ${LEASE_DURATION_SECONDS} s ago, after which a run of the same task and session adopts the Job`));
+    return refuse("k8s_concurrent_run_blocked", blockedMessage(job, objects.namespace, `run ${holder} is still following it (it answered a liveness ping on the agent's Lease)`));
   }
-  const claim = await takeOverLease({ ...claimRequest, jobName: name }, lease);
+  const claim = await takeOverLease({ ...claimRequest, jobName: name }, orphanLease);
   if (!claim) return refuse("k8s_concurrent_run_blocked", `Another run took over Job ${name} first; this run created nothing.`);
   const runId = request.identity.runId;
   const relabel = { metadata: { labels: { [LABEL.runId]: toLabelValue(runId) }, annotations: { [ANNOTATION.runId]: runId, "paperclip.io/adopted-from": runOfJob(job) ?? "" } } };
@@ -99,6 +98,14 @@ async function adoptOrRefuse(input: { request: RunRequest; objects: RunObjects; 
     return refuse("k8s_concurrent_run_blocked", `Job ${name} could not be adopted (it vanished or could not be relabelled); this run created nothing.`);
   }
   return { kind: "claimed", job: adopted, claim, adopted: true, secretOwned: true };
+}
+
+/** The Lease to take over when the Job's follower is gone, or "alive" when it answers (or is here). */
+async function orphanedLease(objects: RunObjects, jobName: string, lease: V1Lease | null, signal: AbortSignal): Promise<V1Lease | null | "alive"> {
+  if (isFollowedHere(jobName)) return "alive";
+  if (lease === null || isReleasedForAdoption(lease)) return lease;
+  const silent = await pingHolder(objects, lease, signal).catch(() => null);
+  return silent ?? "alive";
 }
 
 function blockedMessage(job: V1Job, namespace: string, why: string): string {

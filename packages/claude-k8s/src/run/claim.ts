@@ -13,9 +13,9 @@ import { buildLease, isJobLive, isLeaseHeld } from "../spec/lease.ts";
 import { agentLeaseName } from "../spec/names.ts";
 import { timeMs } from "./observe.ts";
 
-/** A follower renews its Lease every 15 s (lease-keeper.ts); one silent this long is taken for dead. Also
- * long enough for Secret + Job creation under API retries: a fresh Lease without its Job blocks others. */
-export const LEASE_DURATION_SECONDS = 45;
+/** Long enough for Secret + Job creation under API retries: a fresh Lease whose Job does not exist yet
+ * blocks others this long. Whether a holder with a live Job is alive is asked with a ping (lease-keeper.ts). */
+export const LEASE_DURATION_SECONDS = 60;
 const READ_DEADLINE_MS = 10_000;
 const ATTEMPTS = 4;
 

@@ -5,7 +5,7 @@
 // may still start). Which of these applies is decided here, in one table.
 import type { RunObjects } from "../kube/objects.ts";
 import { ANNOTATION } from "../spec/labels.ts";
-import { LEASE_DURATION_SECONDS, releaseClaim } from "./claim.ts";
+import { releaseClaim } from "./claim.ts";
 import { releaseForAdoption } from "./lease-keeper.ts";
 import type { Claim } from "./claim.ts";
 import type { SuperviseEnd } from "./supervise.ts";
@@ -51,7 +51,7 @@ export async function settleCluster(input: {
   const { objects, jobName, disposition, signal } = input;
   if (disposition.action === "leaveForAdoption") {
     // Ours to hand over (not taken by someone else): expired, so the next run may adopt at once.
-    if (!input.leaseLost) await releaseForAdoption(objects, input.claim, LEASE_DURATION_SECONDS, signal);
+    if (!input.leaseLost) await releaseForAdoption(objects, input.claim, input.claim.lease.spec?.holderIdentity ?? "", signal);
     return;
   }
   if (disposition.action === "end" && !input.alreadyEnded) await endJob(objects, jobName, disposition.reason, disposition.detail, signal);

@@ -1,16 +1,25 @@
-// While a run follows its Job it renews the agent's Lease, so other replicas can tell a live
-// follower (fresh Lease: refuse) from one that died (stale Lease: the Job may be adopted). A
-// renewal is a resourceVersion-guarded update; a 409 whose re-read names another holder means
-// the Lease was taken over: the run stops following and leaves the Job to its new holder.
-// Jobs followed in this process are also known locally, so a second run here never adopts one.
+// Is the run that holds an agent's Lease still alive? Asked on demand, not by periodic renewals
+// (which would make a run's API requests grow with its length): a run that wants to adopt a live
+// Job writes a ping on the Lease (a resourceVersion-guarded update); a live holder sees it through
+// the shared Lease informer and answers with a pong carrying the same token. No answer within a
+// few seconds: the holder is gone and its Job an orphan. A holder that sees another run named as
+// the Lease's holder has lost it, stops following and leaves the Job to that run. Jobs followed in
+// this process are also known locally, so a second run here never even pings.
 import type { V1Lease } from "@kubernetes/client-node";
-import { isConflict } from "../kube/errors.ts";
+import { randomBytes } from "node:crypto";
+import type { NamespaceView } from "../kube/informer-registry.ts";
+import { isConflict, isNotFound } from "../kube/errors.ts";
 import type { RunObjects } from "../kube/objects.ts";
 import { abortableSleep } from "../kube/retry.ts";
 import { microTime } from "../spec/lease.ts";
 import type { Claim } from "./claim.ts";
 
-export const LEASE_RENEW_EVERY_MS = 15_000;
+export const PING_ANNOTATION = "paperclip.io/liveness-ping";
+export const PONG_ANNOTATION = "paperclip.io/liveness-pong";
+/** Written by a run that leaves its Job for adoption (shutdown): the next run adopts without a ping. */
+export const RELEASED_ANNOTATION = "paperclip.io/released-for-adoption";
+/** How long a contender waits for the holder's answer (the informer delivers in well under 1 s). */
+export const PING_WAIT_MS = 4_000;
 
 /** Job names some run of this process is following right now. */
 const followedHere = new Set<string>();
@@ -19,54 +28,93 @@ export function isFollowedHere(jobName: string): boolean {
   return followedHere.has(jobName);
 }
 
-export type LeaseKeeper = { stop(): Promise<void> };
+export type LeaseKeeper = { stop(): void };
 
-/** Renews `claim` every `everyMs` until stopped; calls `onLost` once if another run took it. */
-export function keepLease(input: { objects: RunObjects; claim: Claim; jobName: string; runId: string; signal: AbortSignal;
-  onLost: (holder: string) => void; everyMs?: number }): LeaseKeeper {
+/** While a run follows its Job: answers pings on its Lease; calls `onLost` once if another run took it. */
+export function keepLease(input: { view: NamespaceView; objects: RunObjects; claim: Claim; jobName: string; runId: string;
+  signal: AbortSignal; onLost: (holder: string) => void }): LeaseKeeper {
   followedHere.add(input.jobName);
-  const stop = new AbortController();
-  const signal = AbortSignal.any([input.signal, stop.signal]);
-  const loop = (async () => {
-    while (!signal.aborted) {
-      try {
-        await abortableSleep(input.everyMs ?? LEASE_RENEW_EVERY_MS, signal);
-      } catch {
-        return;
-      }
-      const lost = await renewOnce(input, signal);
-      if (lost !== null) { input.onLost(lost); return; }
+  let answering = false;
+  let lost = false;
+  const look = (lease: V1Lease): void => {
+    if (lost || input.signal.aborted || lease.metadata?.name !== input.claim.leaseName) return;
+    if ((lease.spec?.holderIdentity ?? "") !== input.runId) {
+      // The cache may lag behind our own take-over: only a direct read proves the Lease was lost.
+      if (!answering) { answering = true; void confirmLost(input).then((holder) => { if (holder !== null && !lost) { lost = true; input.onLost(holder); } }).finally(() => { answering = false; }); }
+      return;
     }
-  })();
+    const ping = lease.metadata?.annotations?.[PING_ANNOTATION];
+    if (!ping || ping === lease.metadata?.annotations?.[PONG_ANNOTATION] || answering) return;
+    answering = true;
+    void answer(input, lease, ping).finally(() => { answering = false; });
+  };
+  const unsubscribe = input.view.subscribe((event) => {
+    if (event.resource === "leases" && event.type !== "DELETED") look(event.object);
+  });
+  const current = input.view.leases.get(input.claim.leaseName);
+  if (current) look(current);
   return {
-    async stop() {
-      stop.abort();
-      await loop;
+    stop() {
+      unsubscribe();
       followedHere.delete(input.jobName);
     },
   };
 }
 
-/** One renewal: null when still ours (or unknown: try again later), else the new holder. */
-async function renewOnce(input: { objects: RunObjects; claim: Claim; runId: string }, signal: AbortSignal): Promise<string | null> {
-  const current = input.claim.lease;
-  const body: V1Lease = { ...current, spec: { ...current.spec, renewTime: microTime(new Date()) as never } };
+/** The Lease's holder when it is no longer this run (or "nobody" if it is gone), else null. */
+async function confirmLost(input: { objects: RunObjects; claim: Claim; runId: string; signal: AbortSignal }): Promise<string | null> {
   try {
-    input.claim.lease = await input.objects.replaceLease(body, { signal });
-    return null;
-  } catch (error) {
-    if (!isConflict(error)) return null; // transient: the next tick tries again
-    const fresh = await input.objects.getLease(input.claim.leaseName, { signal, deadlineMs: 5_000 }).catch(() => undefined);
-    if (fresh === undefined) return null;
-    const holder = fresh?.spec?.holderIdentity ?? "";
-    if (fresh && holder === input.runId) { input.claim.lease = fresh; return null; }
-    return holder || "nobody (the Lease was deleted)";
+    const lease = await input.objects.getLease(input.claim.leaseName, { signal: input.signal, deadlineMs: 5_000 });
+    if (!lease) return "nobody (the Lease was deleted)";
+    const holder = lease.spec?.holderIdentity ?? "";
+    if (holder === input.runId) { input.claim.lease = lease; return null; }
+    return holder || "nobody";
+  } catch {
+    return null; // unknown is not lost
   }
 }
 
-/** On leaving a Job for adoption: mark the Lease expired so the next run may adopt at once. */
-export async function releaseForAdoption(objects: RunObjects, claim: Claim, durationSeconds: number, signal: AbortSignal): Promise<void> {
-  const expired = new Date(Date.now() - (durationSeconds + 1) * 1000);
-  const body: V1Lease = { ...claim.lease, spec: { ...claim.lease.spec, renewTime: microTime(expired) as never } };
+async function answer(input: { objects: RunObjects; claim: Claim; signal: AbortSignal }, seen: V1Lease, ping: string): Promise<void> {
+  const body: V1Lease = {
+    ...seen,
+    metadata: { ...seen.metadata, annotations: { ...seen.metadata?.annotations, [PONG_ANNOTATION]: ping } },
+    spec: { ...seen.spec, renewTime: microTime(new Date()) as never },
+  };
+  // A 409 means the Lease changed again: the informer brings the new version and we look again.
+  await input.objects.replaceLease(body, { signal: input.signal }).then((lease) => { input.claim.lease = lease; }, () => undefined);
+}
+
+/**
+ * Asks the holder of `lease` whether it is alive. Resolves to the Lease as last read when no
+ * answer came (the holder is gone; take over from that version), or null when it answered.
+ */
+export async function pingHolder(objects: RunObjects, lease: V1Lease, signal: AbortSignal): Promise<V1Lease | null> {
+  const token = `${Date.now().toString(36)}-${randomBytes(4).toString("hex")}`;
+  const body: V1Lease = { ...lease, metadata: { ...lease.metadata, annotations: { ...lease.metadata?.annotations, [PING_ANNOTATION]: token } } };
+  let written: V1Lease;
+  try {
+    written = await objects.replaceLease(body, { signal });
+  } catch (error) {
+    if (isConflict(error) || isNotFound(error)) return null; // someone else is writing: treat as alive, the caller refuses
+    throw error;
+  }
+  const until = Date.now() + PING_WAIT_MS;
+  while (Date.now() < until) {
+    await abortableSleep(250, signal);
+    const now = await objects.getLease(written.metadata?.name ?? "", { signal, deadlineMs: 2_000 });
+    if (!now) return null;
+    if (now.metadata?.annotations?.[PONG_ANNOTATION] === token || now.spec?.holderIdentity !== written.spec?.holderIdentity) return null;
+    written = now;
+  }
+  return written;
+}
+
+/** On leaving a Job for adoption: mark the Lease released so the next run adopts without a ping. */
+export async function releaseForAdoption(objects: RunObjects, claim: Claim, runId: string, signal: AbortSignal): Promise<void> {
+  const body: V1Lease = { ...claim.lease, metadata: { ...claim.lease.metadata, annotations: { ...claim.lease.metadata?.annotations, [RELEASED_ANNOTATION]: runId } } };
   await objects.replaceLease(body, { signal }).then((lease) => { claim.lease = lease; }, () => undefined);
+}
+
+export function isReleasedForAdoption(lease: V1Lease): boolean {
+  return Boolean(lease.metadata?.annotations?.[RELEASED_ANNOTATION]);
 }

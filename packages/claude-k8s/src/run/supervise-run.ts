@@ -50,7 +50,7 @@ export async function superviseRun(c: Context): Promise<RunReport> {
     ...(tuning.logDrainMaxMs ? { drainMaxMs: tuning.logDrainMaxMs } : {}),
   });
   const lost = new AbortController();
-  const keeper = keepLease({ objects: c.objects, claim: claimed.claim, jobName, runId: request.identity.runId, signal: c.scope,
+  const keeper = keepLease({ view: c.view, objects: c.objects, claim: claimed.claim, jobName, runId: request.identity.runId, signal: c.scope,
     onLost: (holder) => lost.abort(new Error(`the agent's Lease was taken over by run ${holder}`)) });
   const stopKeepalive = transcript.keepalive(request.config.keepaliveSec * 1000, () => (last ? describePhase(last) : "starting"));
   request.host.status({ type: claimed.adopted ? "k8s.job.adopted" : "k8s.job.created", level: "info", starting: true,
@@ -66,12 +66,11 @@ export async function superviseRun(c: Context): Promise<RunReport> {
         startLogIfReady(log, watch, phase);
       },
     });
-    await keeper.stop();
     const concluded = await conclude(c, { end, watch, log, transcript, jobName, lostTo: reasonOf(lost.signal) });
     timeline = { ...timeline, pod: watch.podName() ?? timeline.pod, finished: new Date().toISOString() };
     return withDetails(concluded.report, { request, jobName, timeline, totals: concluded.totals, transcript, disposition: concluded.disposition, adopted: claimed.adopted });
   } finally {
-    await keeper.stop();
+    keeper.stop();
     stopKeepalive();
     watch.stop();
     await log.stop();

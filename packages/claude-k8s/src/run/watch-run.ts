@@ -116,10 +116,12 @@ export class RunWatch {
       if (!isPodOfJob(event.object, this.jobName)) return;
       // A DELETED pod's last state still carries the exit code (C4).
       this.capture(event.object);
-    } else {
+    } else if (event.resource === "jobs") {
       if (event.object.metadata?.name !== this.jobName) return;
       if (event.type === "DELETED") void this.confirmJob();
       else this.job = event.object;
+    } else {
+      return;
     }
     this.wake();
   }
