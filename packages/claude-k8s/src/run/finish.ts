@@ -11,7 +11,6 @@ import type { Claim } from "./claim.ts";
 import type { SuperviseEnd } from "./supervise.ts";
 import type { DeleteReason } from "./verdict.ts";
 import { couldStillStart } from "./verdict.ts";
-import type { RunWatch } from "./watch-run.ts";
 
 /** What the run does with its Job: end it for a reason, clean it up, keep it, or leave it alone. */
 export type JobDisposition =
@@ -59,10 +58,3 @@ export async function settleCluster(input: {
   await releaseClaim(objects, input.claim, signal);
 }
 
-/** After ending a Job: wait up to `ms` for the container's exit (its code, and the end of its log). */
-export async function awaitContainerOver(watch: RunWatch, ms: number, signal: AbortSignal): Promise<void> {
-  const until = Date.now() + ms;
-  while (!signal.aborted && !watch.containerOver() && Date.now() < until) {
-    await watch.changed(until - Date.now());
-  }
-}

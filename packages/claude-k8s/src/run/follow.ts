@@ -26,7 +26,7 @@ export type RunLogOptions = {
   namespace: string;
   container: string;
   onLine: (text: string) => Promise<void>;
-  containerOver: () => boolean;
+  containerOver: (hint: { streamEnded: boolean }) => Promise<boolean>;
   onDiagnostic: (diagnostic: LogDiagnostic) => void;
   idleTimeoutMs?: number;
   /** Per final read: no bytes for this long ends that read (it is retried). */
@@ -97,7 +97,7 @@ export class RunLog {
       const result = await followContainerLog({
         kubeConfig: o.kubeConfig, namespace: o.namespace, pod: this.pod ?? "", container: o.container,
         signal: this.abort.signal, onLine: o.onLine, ...(this.cursor ? { cursor: this.cursor } : {}),
-        containerTerminated: () => Promise.resolve(o.containerOver()),
+        containerTerminated: o.containerOver,
         onDiagnostic: (d) => this.diagnose(d),
         ...(idle ? { idleTimeoutMs: idle } : {}),
         ...(o.drainTimeoutMs ? { drainTimeoutMs: o.drainTimeoutMs } : {}),

@@ -26,8 +26,10 @@ export type FollowOptions = {
   container: string;
   signal: AbortSignal;
   onLine: (text: string) => void | Promise<void>;
-  /** The caller's source of truth: the container's `state.terminated`, from the pod status. */
-  containerTerminated: () => Promise<boolean>;
+  /** The caller's source of truth: the container's `state.terminated`, from the pod status.
+   * `streamEnded`: the server ended the response cleanly (as it does when the container exits), so
+   * the caller may wait a moment for its status to catch up instead of answering at once. */
+  containerTerminated: (hint: { streamEnded: boolean }) => Promise<boolean>;
   /** No bytes for this long while the container may still run → reconnect (L3, L9). Default 30 s. */
   idleTimeoutMs?: number;
   /** After termination, a final read with no bytes for this long is given up (and retried). Default 10 s. */
@@ -56,7 +58,7 @@ export type FollowEnd = "terminated" | "podGone" | "denied" | "aborted";
  */
 export type FollowResult = FollowCounters & { cursor: LogCursor; end: FollowEnd; drained: boolean; finalReads: number };
 
-type Settings = { setup: ReadSetup; terminated: () => Promise<boolean>; idleMs: number; drainMs: number; drainMaxMs: number;
+type Settings = { setup: ReadSetup; terminated: (hint: { streamEnded: boolean }) => Promise<boolean>; idleMs: number; drainMs: number; drainMaxMs: number;
   backoff: { initialMs: number; maxMs: number } };
 
 type Drain = { drained: boolean; finalReads: number };
@@ -91,7 +93,7 @@ async function followLoop(settings: Settings, state: FollowState, drain: Drain):
     }
     describe(setup, outcome, settings.idleMs);
     fruitless = outcome.delivered > 0 || outcome.kind === "timedOut" ? 0 : fruitless + 1;
-    if (await isTerminated(settings)) return await drainLog(settings, state, drain);
+    if (await isTerminated(settings, outcome.kind === "ended")) return await drainLog(settings, state, drain);
     const delayMs = backoffDelay(settings.backoff, fruitless);
     setup.diagnose({ kind: "reconnect", detail: `reconnecting to ${what(setup)} in ${delayMs} ms from `
       + `sinceTime=${resumeSinceTime(state.read.cursor) ?? "(start)"}` });
@@ -170,7 +172,7 @@ function errorText(outcome: ReadOutcome): string {
   return outcome.kind === "timedOut" ? "timed out" : outcome.kind;
 }
 
-async function isTerminated(settings: Settings): Promise<boolean> {
+async function isTerminated(settings: Settings, streamEnded: boolean): Promise<boolean> {
   const { signal } = settings.setup;
   let onAbort = () => {};
   const aborted = new Promise<boolean>((resolve) => {
@@ -179,7 +181,7 @@ async function isTerminated(settings: Settings): Promise<boolean> {
   });
   try {
     // The caller's check may be a slow API call: an abort must not wait for it.
-    return signal.aborted ? false : await Promise.race([settings.terminated(), aborted]);
+    return signal.aborted ? false : await Promise.race([settings.terminated({ streamEnded }), aborted]);
   } catch (error) {
     if (signal.aborted) return false;
     // Unknown is not "over": keep following, the next stream end asks again.

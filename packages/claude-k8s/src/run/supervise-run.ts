@@ -6,7 +6,7 @@ import type { NamespaceView } from "../kube/informer-registry.ts";
 import type { RunObjects } from "../kube/objects.ts";
 import { ANNOTATION } from "../spec/labels.ts";
 import type { Claimed } from "./claim-run.ts";
-import { awaitContainerOver, dispositionFor, endJob, settleCluster } from "./finish.ts";
+import { dispositionFor, endJob, settleCluster } from "./finish.ts";
 import type { JobDisposition } from "./finish.ts";
 import { RunLog } from "./follow.ts";
 import { keepLease } from "./lease-keeper.ts";
@@ -23,6 +23,11 @@ import { Transcript } from "./transcript.ts";
 import { verdict } from "./verdict.ts";
 import type { RunReport } from "./verdict.ts";
 import { RunWatch } from "./watch-run.ts";
+
+const LOG_END_GRACE_MS = 1_500;
+/** A follow stream silent this long is replaced (it may be dead without an error: L3, L9). Long
+ * enough that a quiet run (thinking, a slow tool) costs one log request per two minutes, not two a minute. */
+const LOG_IDLE_MS = 120_000;
 
 type Context = { request: RunRequest; objects: RunObjects; view: NamespaceView; claimed: Claimed; scope: AbortSignal };
 
@@ -43,9 +48,12 @@ export async function superviseRun(c: Context): Promise<RunReport> {
   let last: Phase | null = null;
   const log = new RunLog({
     kubeConfig: request.kubeConfig, namespace: request.namespace, container: CONTAINER,
-    onLine: (text) => transcript.line(text), containerOver: () => watch.containerOver(),
+    onLine: (text) => transcript.line(text),
+    // A stream usually ends just before the pod's update says the container exited: wait a moment
+    // for it rather than reconnecting (and re-reading) at once.
+    containerOver: ({ streamEnded }) => watch.containerOverWithin(streamEnded ? LOG_END_GRACE_MS : 0),
     onDiagnostic: (d) => { if (d.kind === "gap") request.host.status({ type: "k8s.log.gap", level: "warn", message: d.detail, starting: false }); },
-    ...(tuning.logIdleTimeoutMs ? { idleTimeoutMs: tuning.logIdleTimeoutMs } : {}),
+    idleTimeoutMs: tuning.logIdleTimeoutMs ?? LOG_IDLE_MS,
     ...(tuning.logDrainTimeoutMs ? { drainTimeoutMs: tuning.logDrainTimeoutMs } : {}),
     ...(tuning.logDrainMaxMs ? { drainMaxMs: tuning.logDrainMaxMs } : {}),
   });
@@ -108,7 +116,7 @@ async function conclude(c: Context, p: Pieces): Promise<{ report: RunReport; tot
   const deletedExternally = ourReason === null && (before.jobGone || Boolean(before.job?.metadata?.deletionTimestamp));
   if (disposition.action === "end") {
     await endJob(objects, p.jobName, disposition.reason, disposition.detail, scope);
-    await awaitContainerOver(p.watch, Math.min(request.config.graceSec * 1000 + 2_000, 10_000), scope);
+    await p.watch.containerOverWithin(Math.min(request.config.graceSec * 1000 + 2_000, 10_000));
   }
   const settleMs = request.tuning?.logSettleMs ?? 1_000;
   if (p.watch.podName() && !p.log.started && p.watch.containerOver()) p.log.start(p.watch.podName() ?? "");

@@ -21,7 +21,8 @@ export class RunWatch {
   private terminated: Terminated | null = null;
   private jobGone = false;
   private readonly unsubscribe: () => void;
-  private wake: () => void = () => {};
+  /** Everyone waiting for the next change (the supervisor, the log's end-of-stream check). */
+  private readonly waiters = new Set<() => void>();
   private checkingGone = false;
   private readonly view: NamespaceView;
   private readonly objects: RunObjects;
@@ -57,14 +58,25 @@ export class RunWatch {
       const done = (): void => {
         clearTimeout(timer);
         this.signal.removeEventListener("abort", done);
-        this.wake = () => {};
+        this.waiters.delete(done);
         resolve();
       };
       const timer = setTimeout(done, Math.max(0, ms));
       this.signal.addEventListener("abort", done, { once: true });
-      this.wake = done;
+      this.waiters.add(done);
       if (this.signal.aborted) done();
     });
+  }
+
+  /** True once the container is over, waiting up to `ms` for the informers to say so. */
+  async containerOverWithin(ms: number): Promise<boolean> {
+    const until = Date.now() + ms;
+    while (!this.containerOver() && Date.now() < until && !this.signal.aborted) await this.changed(until - Date.now());
+    return this.containerOver();
+  }
+
+  private wake(): void {
+    for (const waiter of [...this.waiters]) waiter();
   }
 
   stop(): void {
