@@ -22,7 +22,14 @@ export type PaperclipServer = {
   baseUrl: string;
   pgid: number;
   lastLogLines: () => string;
+  /** Stops the server and removes its home; returns the processes left behind. */
   stop: () => Promise<string[]>;
+  /**
+   * Signals the server's whole process group (server and PostgreSQL) and waits for it to exit,
+   * keeping the home for a restart; returns the processes left behind. SIGTERM is a graceful
+   * shutdown; SIGKILL a crash.
+   */
+  kill: (signal: "SIGTERM" | "SIGKILL") => Promise<string[]>;
 };
 
 function passwdEntry(key: string): RunAs {
@@ -95,15 +102,19 @@ function logRing(child: ChildProcess): () => string {
   return () => [...lines, partial].filter(Boolean).join("\n");
 }
 
-/** `onboard -y` writes the config and then runs the server in the foreground (same as `run`). */
-function spawnServer(user: RunAs, home: string, port: number): ChildProcess {
+/**
+ * `onboard -y` writes the config and then runs the server in the foreground (same as `run`);
+ * a restart in the same home uses `run` on the config onboard wrote.
+ */
+function spawnServer(user: RunAs, home: string, port: number, restart: boolean): ChildProcess {
   const env = [
     `PATH=${process.env.PATH ?? "/usr/bin:/bin"}`, `HOME=${home}`, `PORT=${port}`,
     "PAPERCLIP_NO_BROWSER=1", "PAPERCLIP_OPEN_ON_LISTEN=false",
     "PAPERCLIP_TELEMETRY_DISABLED=1", "PAPERCLIP_UPDATE_CHECK=0",
   ];
-  const command = ["env", "-i", ...env, process.execPath, paperclipCli(),
-    "onboard", "-y", "--bind", "loopback", "-d", path.join(home, "pc"), "--no-install-service"];
+  const dataDir = path.join(home, "pc");
+  const cli = restart ? ["run", "-d", dataDir] : ["onboard", "-y", "--bind", "loopback", "-d", dataDir, "--no-install-service"];
+  const command = ["env", "-i", ...env, process.execPath, paperclipCli(), ...cli];
   const argv = user ? ["runuser", "-u", user.name, "--", ...command] : command;
   const [file, ...args] = argv as [string, ...string[]];
   // detached: its own process group, so stop() reaches the CLI, the server and PostgreSQL.
@@ -156,31 +167,38 @@ function signalGroup(pgid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** SIGTERM the group (the server stops PostgreSQL itself), SIGKILL after 20 s; returns leftovers. */
-function stopper(pgid: number, home: string): () => Promise<string[]> {
-  let stopped: Promise<string[]> | undefined;
-  const stop = async (): Promise<string[]> => {
-    signalGroup(pgid, "SIGTERM");
-    if (!(await waitForGroupExit(pgid, 20_000))) {
-      signalGroup(pgid, "SIGKILL");
-      await waitForGroupExit(pgid, 5_000);
-    }
-    const leftovers = [...processesInGroup(pgid).map((pid) => `${pid} (process group ${pgid})`), ...processesUsing(home)];
-    rmSync(home, { recursive: true, force: true });
-    return leftovers;
-  };
-  return () => (stopped ??= stop());
+/** Signals the group (SIGTERM: the server stops PostgreSQL itself), SIGKILL after 30 s; returns leftovers. */
+async function endGroup(pgid: number, home: string, signal: NodeJS.Signals): Promise<string[]> {
+  signalGroup(pgid, signal);
+  if (!(await waitForGroupExit(pgid, 30_000))) {
+    signalGroup(pgid, "SIGKILL");
+    await waitForGroupExit(pgid, 5_000);
+  }
+  return [...processesInGroup(pgid).map((pid) => `${pid} (process group ${pgid})`), ...processesUsing(home)];
 }
 
-export function startPaperclip(repoRoot: string, port: number): PaperclipServer {
+/** stop() and kill() share one ending: whichever comes first decides, the other waits for it. */
+function enders(pgid: number, home: string): Pick<PaperclipServer, "stop" | "kill"> {
+  let ended: Promise<string[]> | undefined;
+  let removed: Promise<string[]> | undefined;
+  const kill = (signal: NodeJS.Signals) => (ended ??= endGroup(pgid, home, signal));
+  const stop = () => (removed ??= kill("SIGTERM").then((leftovers) => {
+    rmSync(home, { recursive: true, force: true });
+    return leftovers;
+  }));
+  return { stop, kill };
+}
+
+/** A new server in a new home, or (with `home`) the same server restarted in the home it left. */
+export function startPaperclip(repoRoot: string, port: number, options: { home?: string } = {}): PaperclipServer {
   const user = unprivilegedUser();
   assertReadableBy(user, [process.execPath, paperclipCli(), path.join(repoRoot, "packages", "claude-k8s", "dist", "index.js")]);
-  const home = makeHome(user);
-  const child = spawnServer(user, home, port);
+  const home = options.home ?? makeHome(user);
+  const child = spawnServer(user, home, port, options.home !== undefined);
   if (child.pid === undefined) throw new Error("could not start the Paperclip CLI (no pid)");
   const pgid = child.pid;
   child.unref();
-  return { home, baseUrl: `http://127.0.0.1:${port}`, pgid, lastLogLines: logRing(child), stop: stopper(pgid, home) };
+  return { home, baseUrl: `http://127.0.0.1:${port}`, pgid, lastLogLines: logRing(child), ...enders(pgid, home) };
 }
 
 /** The server moves to the next free port when ours was taken meanwhile: trust runtime-info. */
