@@ -17,6 +17,7 @@ import { ensureAdapterBuilt, freePort, processesUsing, startPaperclip } from "./
 import type { PaperclipServer } from "./paperclip-server.ts";
 import { createClaim, jobsOfRun, NAMESPACE, podsOfJob, startWorld, WORKSPACE_CLAIM, WORKSPACE_PATH } from "./scenario-world.ts";
 import type { World } from "./scenario-world.ts";
+import type { Page } from "playwright-core";
 import { neutralisePreambleBug } from "./ui-page.ts";
 import { PREAMBLE_FIXES, WORKER_MARKER } from "./ui-worker.ts";
 
@@ -66,16 +67,19 @@ async function bootServer(home?: string): Promise<void> {
   console.log(`# Paperclip ${home ? "restarted" : "healthy"} at ${api.baseUrl()} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
-async function newAgent(name: string, adapterConfig: Json): Promise<Json> {
-  return await api.expectStatus("POST", `/companies/${company.id}/agents`, 201, { name, role: "engineer", adapterType: "claude_k8s", adapterConfig });
+async function newAgent(name: string, adapterConfig: Json, runtimeConfig?: Json): Promise<Json> {
+  return await api.expectStatus("POST", `/companies/${company.id}/agents`, 201, { name, role: "engineer", adapterType: "claude_k8s", adapterConfig, ...(runtimeConfig ? { runtimeConfig } : {}) });
+}
+
+async function runsOf(agent: Json): Promise<Json[]> {
+  return await api.expectStatus("GET", `/companies/${company.id}/heartbeat-runs?agentId=${agent.id}`, 200) as unknown as Json[];
 }
 
 /** Assigning an issue wakes its agent: the run that carries the issue in its context. */
 async function assignIssue(agent: Json, title: string): Promise<{ issue: Json; runId: string }> {
   const issue = await api.expectStatus("POST", `/companies/${company.id}/issues`, 201, { title, description: `Scenario: ${title}`, assigneeAgentId: agent.id, status: "todo" });
   const runId = await waitFor(`a run for issue ${title}`, async () => {
-    const runs = await api.expectStatus("GET", `/companies/${company.id}/heartbeat-runs?agentId=${agent.id}`, 200) as unknown as Json[];
-    return runs.find((run) => run.contextSnapshot?.issueId === issue.id)?.id as string | undefined;
+    return (await runsOf(agent)).find((run) => run.contextSnapshot?.issueId === issue.id)?.id as string | undefined;
   });
   return { issue, runId };
 }
@@ -97,6 +101,27 @@ async function runLog(runId: string): Promise<string> {
 
 async function runEvents(runId: string): Promise<Json[]> {
   return await api.expectStatus("GET", `/heartbeat-runs/${runId}/events`, 200) as unknown as Json[];
+}
+
+/** The run page's transcript: the text between its heading and the Events list ("" while loading). */
+async function transcriptText(page: Page): Promise<string> {
+  const body = await page.locator("body").innerText();
+  const start = body.search(/Transcript \(\d+\)/);
+  const end = body.indexOf("Events (", start);
+  return start >= 0 && end > start ? body.slice(start, end) : "";
+}
+
+/** Waits until the transcript has `line` as a line of its own (a rendered entry); returns it. */
+async function transcriptShows(page: Page, line: string): Promise<string> {
+  let last = "";
+  try {
+    return await waitFor(`"${line}" in the run page's transcript`, async () => {
+      last = await transcriptText(page);
+      return last.split("\n").some((text) => text.trim() === line) ? last : undefined;
+    });
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n--- transcript ---\n${last.slice(0, 3000)}`);
+  }
 }
 
 function jobDeleted(jobName: string): boolean {
@@ -158,7 +183,10 @@ describe("claude_k8s inside the real Paperclip server: scenarios", { timeout: 90
 
   test("1. an issue assigned to a claude_k8s agent: the run succeeds; transcript in the run log; usage, cost and session recorded", async () => {
     await timed("1 first run", async () => {
-      firstAgent = await newAgent("first", live().agentConfig("plain", { workspaceVolumeClaim: WORKSPACE_CLAIM, workspaceMountPath: WORKSPACE_PATH }));
+      // One run at a time for this agent (Paperclip allows 20 by default): the host's follow-up
+      // on the first issue and the second issue's run would otherwise overlap, and claude_k8s
+      // runs one Job per agent, so the later one fails with k8s_concurrent_run_blocked.
+      firstAgent = await newAgent("first", live().agentConfig("plain", { workspaceVolumeClaim: WORKSPACE_CLAIM, workspaceMountPath: WORKSPACE_PATH }), { heartbeat: { maxConcurrentRuns: 1 } });
       const { issue, runId } = await assignIssue(firstAgent, "first task");
       firstIssue = issue;
       firstRun = await api.waitForRunEnd(runId, RUN_TIMEOUT_MS);
@@ -178,23 +206,29 @@ describe("claude_k8s inside the real Paperclip server: scenarios", { timeout: 90
     });
   });
 
-  test("2. a second issue for the same agent starts a fresh session (sessions are per task); a new wake on the first issue resumes its session from the shared claim", async () => {
+  test("2. sessions are per task: the host's own follow-up on the first issue resumes its session from the shared claim; a second issue starts fresh", async () => {
     await timed("2 sessions", async () => {
       assert.ok(firstRun.sessionIdAfter, "scenario 1 did not run");
+      // What 2026.916.1 does after a run that leaves its issue open: it wakes the agent again on
+      // that issue ("finish_successful_run_handoff"), on the task's stored session.
+      const followUp = await waitFor("the host's follow-up run on the first issue", async () => {
+        const runs = await runsOf(firstAgent);
+        return runs.find((run) => run.id !== firstRun.id && run.contextSnapshot?.issueId === firstIssue.id);
+      });
+      const resumed = await api.waitForRunEnd(followUp.id, RUN_TIMEOUT_MS);
+      console.log(`# follow-up run on the first issue: ${resumed.contextSnapshot?.wakeReason}, ${resumed.status}`);
+      assert.equal(resumed.status, "succeeded", `${resumed.errorCode}: ${resumed.error}`);
+      assert.equal(resumed.usageJson.taskSessionReused, true, JSON.stringify(resumed.usageJson).slice(0, 400));
+      assert.equal(resumed.sessionIdAfter, firstRun.sessionIdAfter, "the first task's session continues");
+      // Only a resumed session sends the first run's closing answer back as history.
+      const resumedCall = live().model.messageRequests().find((request) => JSON.stringify((request.body as { messages?: unknown }).messages ?? []).includes("Scenario plain is done."));
+      assert.ok(resumedCall, "the resumed CLI sent the earlier conversation to the model");
+
       const { runId } = await assignIssue(firstAgent, "second task");
       const second = await api.waitForRunEnd(runId, RUN_TIMEOUT_MS);
       assert.equal(second.status, "succeeded", `${second.errorCode}: ${second.error}`);
       assert.equal(second.usageJson.freshSession, true, "a new task starts a new session");
       assert.notEqual(second.sessionIdAfter, firstRun.sessionIdAfter);
-
-      const before = live().model.messageRequests().length;
-      const queued = await api.expectStatus("POST", `/agents/${firstAgent.id}/wakeup`, 202, { source: "on_demand", triggerDetail: "manual", reason: "continue the first task", payload: { issueId: firstIssue.id } });
-      const resumed = await api.waitForRunEnd(queued.id, RUN_TIMEOUT_MS);
-      assert.equal(resumed.status, "succeeded", `${resumed.errorCode}: ${resumed.error}`);
-      assert.equal(resumed.usageJson.taskSessionReused, true, JSON.stringify(resumed.usageJson).slice(0, 400));
-      assert.equal(resumed.sessionIdAfter, firstRun.sessionIdAfter, "the first task's session continues");
-      const firstCall = live().model.messageRequests()[before]?.body as { messages?: unknown[] };
-      assert.ok((firstCall.messages?.length ?? 0) > 1, "the resumed CLI sent the earlier conversation to the model");
     });
   });
 
@@ -208,18 +242,20 @@ describe("claude_k8s inside the real Paperclip server: scenarios", { timeout: 90
       const page = await chromium.context.newPage();
       await page.addInitScript(neutralisePreambleBug, { marker: WORKER_MARKER, fixes: PREAMBLE_FIXES.map(([from, to]) => [from, to] as [string, string]) });
       await page.goto(`${api.baseUrl()}/${company.issuePrefix}/agents/${agent.id}/runs/${runId}`, { waitUntil: "domcontentloaded" });
-      await page.getByText(`Let me run the ${scenario} step.`).first().waitFor({ timeout: WAIT_MS });
+      // An entry's own line in the transcript section: not the run list's summary, nor a raw
+      // stream-json line that contains the text.
+      await transcriptShows(page, `Let me run the ${scenario} step.`);
       assert.equal((await api.expectStatus("GET", `/heartbeat-runs/${runId}`, 200)).status, "running", "the entry showed while the run was live");
       await page.screenshot({ path: path.join(artifactsDir("paperclip-scenarios"), "7-live.png"), fullPage: true });
       live().openGate(scenario);
-      await page.getByText(`Scenario ${scenario} is done.`).first().waitFor({ timeout: WAIT_MS });
+      await transcriptShows(page, `Scenario ${scenario} is done.`);
       const run = await api.waitForRunEnd(runId, RUN_TIMEOUT_MS);
       assert.equal(run.status, "succeeded", `${run.errorCode}: ${run.error}`);
       await page.reload({ waitUntil: "domcontentloaded" });
-      await page.getByText(`Scenario ${scenario} is done.`).first().waitFor({ timeout: WAIT_MS });
-      const body = await page.locator("body").innerText();
-      assert.match(body, /succeeded/i);
-      assert.doesNotMatch(body, /\{"type":"assistant"/, "entries, not raw JSON");
+      const transcript = await transcriptShows(page, `Scenario ${scenario} is done.`);
+      assert.match(transcript, /Executed command/i, "the pod's Bash call is an entry");
+      assert.match(transcript, /INIT\s*model claude-sonnet-4-5 • session [0-9a-f-]{36}/);
+      assert.doesNotMatch(transcript, /\{"type":/, `raw JSON in the rendered transcript:\n${transcript.slice(0, 2000)}`);
       await page.screenshot({ path: path.join(artifactsDir("paperclip-scenarios"), "7-finished.png"), fullPage: true });
       await page.close();
     });

@@ -17,6 +17,8 @@ export const NAMESPACE = "default";
 export const WORKSPACE_CLAIM = "paperclip-workspace";
 export const WORKSPACE_PATH = "/paperclip";
 const SCENARIO_HEADER = "x-e2e-scenario";
+/** The demo's pod works for about half a minute, so a newcomer can watch it live. */
+const DEMO_COMMAND = 'for i in 1 2 3 4 5 6 7 8 9 10; do echo "step $i of 10 in pod $(hostname) as uid $(id -u)"; sleep 3; done';
 
 export type World = {
   kube: KubeSim;
@@ -46,7 +48,8 @@ function endsWithToolResult(request: RecordedRequest): boolean {
 
 /**
  * Each turn of a run: first a Bash call, then (after its result) a closing text. A scenario whose
- * name starts with "gated-" waits in the pod until its gate file appears; "plain" echoes at once.
+ * name starts with "gated-" waits in the pod until its gate file appears; "demo" works slowly for
+ * about 30 s; "plain" echoes at once.
  */
 function scenarioReply(gates: string): (request: RecordedRequest) => Reply {
   return (request) => {
@@ -54,7 +57,7 @@ function scenarioReply(gates: string): (request: RecordedRequest) => Reply {
     if (endsWithToolResult(request)) return say(`Scenario ${scenario} is done.`);
     const command = scenario.startsWith("gated-")
       ? `echo waiting-${scenario}; until [ -e ${gates}/${scenario} ]; do sleep 0.2; done; echo released-${scenario}`
-      : "echo hello-from-a-pod";
+      : scenario === "demo" ? DEMO_COMMAND : "echo hello-from-a-pod";
     return bash(command, `Let me run the ${scenario} step.`);
   };
 }

@@ -1,4 +1,5 @@
 // The demo: one real Claude Code agent run as a Kubernetes Job on kube-sim, end to end.
+// With --paperclip: the same inside the real Paperclip server and its UI (demo/paperclip.ts).
 //
 // It starts kube-sim (the embedded Kubernetes API emulator, whose kubelet runs containers as
 // local processes) and anthropic-sim (a scripted Messages API), then drives the adapter's own
@@ -144,7 +145,12 @@ async function waitForGone(core: CoreV1Api, secretName: string): Promise<void> {
   throw new Error(`demo: Secret ${secretName} was not garbage-collected within 10 s`);
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.stack ?? error.message : error);
-  process.exit(1);
-});
+if (process.argv.includes("--paperclip")) {
+  const { paperclipDemo } = await import("./paperclip.ts");
+  await paperclipDemo();
+} else {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.stack ?? error.message : error);
+    process.exit(1);
+  });
+}
