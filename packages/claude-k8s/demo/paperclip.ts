@@ -54,6 +54,8 @@ async function main(): Promise<void> {
   const company = await api.expectStatus("POST", "/companies", 201, { name: "claude_k8s demo" });
   const agent = await api.expectStatus("POST", `/companies/${company.id}/agents`, 201, {
     name: "Kubernetes Engineer", role: "engineer", adapterType: "claude_k8s", adapterConfig: world.agentConfig("demo"),
+    // claude_k8s runs one Job per agent: let Paperclip queue this agent's runs (its default is 20 at once).
+    runtimeConfig: { heartbeat: { maxConcurrentRuns: 1 } },
   });
   await api.expectStatus("POST", `/companies/${company.id}/issues`, 201, {
     title: "Say hello from a Kubernetes pod", description: "Run a few steps inside your pod and report back.", assigneeAgentId: agent.id, status: "todo",
