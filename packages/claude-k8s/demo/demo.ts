@@ -1,5 +1,5 @@
 // The demo: one real Claude Code agent run as a Kubernetes Job on kube-sim, end to end.
-// With --paperclip: the same inside the real Paperclip server and its UI (demo/paperclip.ts).
+// With --paperclip: the same inside the real Paperclip server and its UI (e2e/demo/paperclip-demo.ts).
 //
 // It starts kube-sim (the embedded Kubernetes API emulator, whose kubelet runs containers as
 // local processes) and anthropic-sim (a scripted Messages API), then drives the adapter's own
@@ -146,8 +146,11 @@ async function waitForGone(core: CoreV1Api, secretName: string): Promise<void> {
 }
 
 if (process.argv.includes("--paperclip")) {
-  const { paperclipDemo } = await import("./paperclip.ts");
-  await paperclipDemo();
+  // The Paperclip demo lives beside the e2e harness it shares (e2e/demo); a computed specifier
+  // keeps this package's typecheck inside the package (e2e typechecks that file).
+  const paperclipDemo = new URL("../../../e2e/demo/paperclip-demo.ts", import.meta.url).href;
+  const { paperclipDemo: run } = (await import(paperclipDemo)) as { paperclipDemo: () => Promise<void> };
+  await run();
 } else {
   main().catch((error: unknown) => {
     console.error(error instanceof Error ? error.stack ?? error.message : error);

@@ -1,20 +1,20 @@
-// `npm run demo -- --paperclip`: the real Paperclip server with claude_k8s installed, watching a
-// run in its own UI. It starts kube-sim (containers run as local processes; the image is the real
-// Claude Code CLI) and anthropic-sim (a scripted Messages API), then Paperclip exactly as the e2e
-// tests do (onboarded in a temporary home, as an unprivileged user, on 127.0.0.1), installs the
+// `npm run demo -- --paperclip` (demo.ts in packages/claude-k8s hands over to this file): the
+// real Paperclip server with claude_k8s installed, watching a run in its own UI. It starts kube-sim
+// (containers run as local processes; the image is the real Claude Code CLI) and anthropic-sim (a
+// scripted Messages API), then Paperclip exactly as the e2e tests do (onboarded in a temporary home, as an unprivileged user, on 127.0.0.1), installs the
 // adapter through Paperclip's install API, creates a company, a claude_k8s agent and an issue
 // assigned to it, and prints the run page's URL. Ctrl-C stops everything it started and removes
 // its temporary directories.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { paperclipApi } from "../../../e2e/test/paperclip-api.ts";
-import type { Json } from "../../../e2e/test/paperclip-api.ts";
-import { ensureAdapterBuilt, freePort, startPaperclip } from "../../../e2e/test/paperclip-server.ts";
-import type { PaperclipServer } from "../../../e2e/test/paperclip-server.ts";
-import { startWorld } from "../../../e2e/test/scenario-world.ts";
-import type { World } from "../../../e2e/test/scenario-world.ts";
+import { paperclipApi } from "../test/paperclip-api.ts";
+import type { Json } from "../test/paperclip-api.ts";
+import { ensureAdapterBuilt, freePort, startPaperclip } from "../test/paperclip-server.ts";
+import type { PaperclipServer } from "../test/paperclip-server.ts";
+import { startWorld } from "../test/scenario-world.ts";
+import type { World } from "../test/scenario-world.ts";
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const color = process.stdout.isTTY === true;
 const say = (text: string): void => console.log(color ? `\x1b[36m▸ ${text}\x1b[0m` : `▸ ${text}`);
 
