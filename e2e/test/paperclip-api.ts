@@ -7,7 +7,8 @@ import type { PaperclipServer } from "./paperclip-server.ts";
 
 export type Json = Record<string, any>;
 
-const HEALTH_TIMEOUT_MS = 60_000;
+// 278 migrations on a first start take 15-30 s when idle, minutes beside other servers on 2 cores.
+const HEALTH_TIMEOUT_MS = 240_000;
 const TERMINAL_STATUSES = new Set(["succeeded", "failed", "cancelled", "timed_out"]);
 
 export type PaperclipApi = {

@@ -103,6 +103,14 @@ async function runEvents(runId: string): Promise<Json[]> {
   return await api.expectStatus("GET", `/heartbeat-runs/${runId}/events`, 200) as unknown as Json[];
 }
 
+/** kube-sim's ground truth: the Job had one pod, whose container exited once, with 0. */
+function assertRanOnce(job: string): void {
+  const pods = podsOfJob(live(), job);
+  assert.equal(pods.length, 1, `pods of ${job}: ${pods.join(", ")}`);
+  const exits = live().kube.runtime?.groundTruth.containerExits({ namespace: NAMESPACE, pod: pods[0] }) ?? [];
+  assert.deepEqual(exits.map((exit) => [exit.container, exit.exitCode]), [["claude", 0]], "one container exit: the pod ran once, to the end");
+}
+
 /** The run page's transcript: the text between its heading and the Events list ("" while loading). */
 async function transcriptText(page: Page): Promise<string> {
   const body = await page.locator("body").innerText();
@@ -278,8 +286,10 @@ describe("claude_k8s inside the real Paperclip server: scenarios", { timeout: 90
   });
 
   for (const signal of ["SIGTERM", "SIGKILL"] as const) {
-    const label = signal === "SIGTERM" ? "5. SIGTERM (graceful shutdown)" : "4. SIGKILL (crash)";
-    test(`${label} mid-run: no Job deleted; after a restart a wake for the same task adopts the Job and reports its result; the pod never restarted`, async () => {
+    const title = signal === "SIGTERM"
+      ? "5. SIGTERM (graceful shutdown) mid-run: no Job deleted; after the restart the host holds the task for reconciliation and refuses a wake for it; the Job finishes on its own, once"
+      : "4. SIGKILL (crash) mid-run: no Job deleted; after a restart a wake for the same task adopts the Job and reports its result; the pod never restarted";
+    test(title, async () => {
       await timed(`${signal === "SIGTERM" ? "5" : "4"} ${signal} and restart`, async () => {
         const scenario = `gated-${signal.toLowerCase()}`;
         const agent = await newAgent(scenario, live().agentConfig(scenario));
@@ -291,21 +301,36 @@ describe("claude_k8s inside the real Paperclip server: scenarios", { timeout: 90
         assert.equal(jobDeleted(job), false, "the Job was not deleted");
         assert.deepEqual(await jobsOfRun(live(), runId), [job]);
         await bootServer(home);
-        // What 2026.916.1 does: the interrupted run stays "running" until the periodic reaper
-        // (5 minutes without progress) calls it lost; nothing wakes the agent on its own.
         const orphan = await api.expectStatus("GET", `/heartbeat-runs/${runId}`, 200);
+        const wake = { source: "on_demand", triggerDetail: "manual", reason: "resume after restart", payload: { issueId: issue.id } };
+        if (signal === "SIGTERM") {
+          // What 2026.916.1 does on a graceful shutdown: it marks the run interrupted and then
+          // holds the issue for an operator to reconcile ("providerStopped: true" must be
+          // attested, which would be false: the Job still runs), so it refuses a wake for the
+          // same task. The Job is left running and finishes on its own, exactly once.
+          assert.equal(orphan.status, "interrupted");
+          assert.equal(orphan.errorCode, "server_shutdown_interrupted");
+          const refused = await api.expectStatus("POST", `/agents/${agent.id}/wakeup`, 202, wake);
+          assert.equal(refused.status, "skipped", JSON.stringify(refused));
+          assert.equal(refused.reason, "execution_reconciliation_required");
+          live().openGate(scenario);
+          await waitFor(`Job ${job}'s pod to finish`, async () => podsOfJob(live(), job).some((pod) => (live().kube.runtime?.groundTruth.containerExits({ namespace: NAMESPACE, pod }) ?? []).length > 0));
+          assert.equal(jobDeleted(job), false, "nobody deleted the Job");
+          assertRanOnce(job);
+          return;
+        }
+        // After a crash the run stays "running" until the periodic reaper (5 minutes without
+        // progress) calls it lost; a wake for the same task runs meanwhile and adopts the Job.
         assert.equal(orphan.status, "running", `the orphaned run after the restart: ${orphan.status} ${orphan.errorCode}`);
-        const queued = await api.expectStatus("POST", `/agents/${agent.id}/wakeup`, 202, { source: "on_demand", triggerDetail: "manual", reason: "resume after restart", payload: { issueId: issue.id } });
+        const queued = await api.expectStatus("POST", `/agents/${agent.id}/wakeup`, 202, wake);
+        assert.equal(typeof queued.id, "string", `the host did not start a run for the same task: ${JSON.stringify(queued)}`);
         await waitFor(`run ${queued.id} adopting Job ${job}`, async () => (await runEvents(queued.id)).some((event) => event.eventType === "k8s.job.adopted"));
         live().openGate(scenario);
         const adopted = await api.waitForRunEnd(queued.id, RUN_TIMEOUT_MS);
         assert.equal(adopted.status, "succeeded", `${adopted.errorCode}: ${adopted.error}${api.serverLog()}`);
         assert.equal(adopted.resultJson?.k8s?.adopted, true);
         assert.match(await runLog(queued.id), new RegExp(`released-${scenario}`), "the adopted pod's output reached the new run");
-        const pods = podsOfJob(live(), job);
-        assert.equal(pods.length, 1, `pods of ${job}: ${pods.join(", ")}`);
-        const exits = live().kube.runtime?.groundTruth.containerExits({ namespace: NAMESPACE, pod: pods[0] }) ?? [];
-        assert.deepEqual(exits.map((exit) => [exit.container, exit.exitCode]), [["claude", 0]], "one container exit: the pod ran once, to the end");
+        assertRanOnce(job);
       });
     });
   }

@@ -167,9 +167,32 @@ function signalGroup(pgid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** Signals the group (SIGTERM: the server stops PostgreSQL itself), SIGKILL after 30 s; returns leftovers. */
+/** The Paperclip CLI's own node process(es) in the group (not runuser, not PostgreSQL). */
+function serverProcesses(pgid: number): number[] {
+  return processesInGroup(pgid).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").includes(paperclipCli());
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * SIGTERM goes to the server alone, as a container runtime signals its main process: the server
+ * shuts down gracefully and stops its PostgreSQL itself. SIGKILL takes the whole group at once,
+ * as a crashed pod. Whatever remains after 30 s is killed; returns the leftovers.
+ */
 async function endGroup(pgid: number, home: string, signal: NodeJS.Signals): Promise<string[]> {
-  signalGroup(pgid, signal);
+  const targets = signal === "SIGTERM" ? serverProcesses(pgid) : [];
+  if (targets.length === 0) signalGroup(pgid, signal);
+  for (const pid of targets) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
   if (!(await waitForGroupExit(pgid, 30_000))) {
     signalGroup(pgid, "SIGKILL");
     await waitForGroupExit(pgid, 5_000);
