@@ -2,9 +2,9 @@
 // real Paperclip server with claude_k8s installed, watching a run in its own UI. It starts kube-sim
 // (containers run as local processes; the image is the real Claude Code CLI) and anthropic-sim (a
 // scripted Messages API), then Paperclip exactly as the e2e tests do (onboarded in a temporary
-// home, as an unprivileged user, on 127.0.0.1), installs the adapter through its install API, creates a company, a claude_k8s agent and an issue
-// assigned to it, and prints the run page's URL. Ctrl-C stops everything it started and removes
-// its temporary directories.
+// home, as an unprivileged user, on 127.0.0.1), installs the adapter through Paperclip's install
+// API, creates a company, a claude_k8s agent and an issue assigned to it, and prints the run
+// page's URL. Ctrl-C stops everything it started and removes its temporary directories.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { paperclipApi } from "../test/paperclip-api.ts";
