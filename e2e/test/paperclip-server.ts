@@ -179,12 +179,13 @@ function serverProcesses(pgid: number): number[] {
 }
 
 /**
- * SIGTERM goes to the server alone, as a container runtime signals its main process: the server
- * shuts down gracefully and stops its PostgreSQL itself. SIGKILL takes the whole group at once,
- * as a crashed pod. Whatever remains after 30 s is killed; returns the leftovers.
+ * With `serverAlone`, the signal goes to the server alone, as a container runtime signals its main
+ * process: on SIGTERM the server shuts down gracefully and stops its PostgreSQL itself. Otherwise
+ * the whole group gets it at once (SIGKILL: a crashed pod). Whatever remains after 30 s is
+ * killed; returns the leftovers.
  */
-async function endGroup(pgid: number, home: string, signal: NodeJS.Signals): Promise<string[]> {
-  const targets = signal === "SIGTERM" ? serverProcesses(pgid) : [];
+async function endGroup(pgid: number, home: string, signal: NodeJS.Signals, serverAlone: boolean): Promise<string[]> {
+  const targets = serverAlone ? serverProcesses(pgid) : [];
   if (targets.length === 0) signalGroup(pgid, signal);
   for (const pid of targets) {
     try {
@@ -194,6 +195,7 @@ async function endGroup(pgid: number, home: string, signal: NodeJS.Signals): Pro
     }
   }
   if (!(await waitForGroupExit(pgid, 30_000))) {
+    console.log(`# Paperclip (process group ${pgid}) still running 30 s after ${signal}: SIGKILL`);
     signalGroup(pgid, "SIGKILL");
     await waitForGroupExit(pgid, 5_000);
   }
@@ -204,8 +206,9 @@ async function endGroup(pgid: number, home: string, signal: NodeJS.Signals): Pro
 function enders(pgid: number, home: string): Pick<PaperclipServer, "stop" | "kill"> {
   let ended: Promise<string[]> | undefined;
   let removed: Promise<string[]> | undefined;
-  const kill = (signal: NodeJS.Signals) => (ended ??= endGroup(pgid, home, signal));
-  const stop = () => (removed ??= kill("SIGTERM").then((leftovers) => {
+  const kill = (signal: NodeJS.Signals) => (ended ??= endGroup(pgid, home, signal, signal === "SIGTERM"));
+  // Cleaning up: the whole group at once ends fastest (PostgreSQL shuts down beside the server).
+  const stop = () => (removed ??= (ended ??= endGroup(pgid, home, "SIGTERM", false)).then((leftovers) => {
     rmSync(home, { recursive: true, force: true });
     return leftovers;
   }));
