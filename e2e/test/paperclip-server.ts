@@ -22,7 +22,14 @@ export type PaperclipServer = {
   baseUrl: string;
   pgid: number;
   lastLogLines: () => string;
+  /** Stops the server and removes its home; returns the processes left behind. */
   stop: () => Promise<string[]>;
+  /**
+   * Signals the server's whole process group (server and PostgreSQL) and waits for it to exit,
+   * keeping the home for a restart; returns the processes left behind. SIGTERM is a graceful
+   * shutdown; SIGKILL a crash.
+   */
+  kill: (signal: "SIGTERM" | "SIGKILL") => Promise<string[]>;
 };
 
 function passwdEntry(key: string): RunAs {
@@ -95,15 +102,19 @@ function logRing(child: ChildProcess): () => string {
   return () => [...lines, partial].filter(Boolean).join("\n");
 }
 
-/** `onboard -y` writes the config and then runs the server in the foreground (same as `run`). */
-function spawnServer(user: RunAs, home: string, port: number): ChildProcess {
+/**
+ * `onboard -y` writes the config and then runs the server in the foreground (same as `run`);
+ * a restart in the same home uses `run` on the config onboard wrote.
+ */
+function spawnServer(user: RunAs, home: string, port: number, restart: boolean): ChildProcess {
   const env = [
     `PATH=${process.env.PATH ?? "/usr/bin:/bin"}`, `HOME=${home}`, `PORT=${port}`,
     "PAPERCLIP_NO_BROWSER=1", "PAPERCLIP_OPEN_ON_LISTEN=false",
     "PAPERCLIP_TELEMETRY_DISABLED=1", "PAPERCLIP_UPDATE_CHECK=0",
   ];
-  const command = ["env", "-i", ...env, process.execPath, paperclipCli(),
-    "onboard", "-y", "--bind", "loopback", "-d", path.join(home, "pc"), "--no-install-service"];
+  const dataDir = path.join(home, "pc");
+  const cli = restart ? ["run", "-d", dataDir] : ["onboard", "-y", "--bind", "loopback", "-d", dataDir, "--no-install-service"];
+  const command = ["env", "-i", ...env, process.execPath, paperclipCli(), ...cli];
   const argv = user ? ["runuser", "-u", user.name, "--", ...command] : command;
   const [file, ...args] = argv as [string, ...string[]];
   // detached: its own process group, so stop() reaches the CLI, the server and PostgreSQL.
@@ -156,31 +167,64 @@ function signalGroup(pgid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** SIGTERM the group (the server stops PostgreSQL itself), SIGKILL after 20 s; returns leftovers. */
-function stopper(pgid: number, home: string): () => Promise<string[]> {
-  let stopped: Promise<string[]> | undefined;
-  const stop = async (): Promise<string[]> => {
-    signalGroup(pgid, "SIGTERM");
-    if (!(await waitForGroupExit(pgid, 20_000))) {
-      signalGroup(pgid, "SIGKILL");
-      await waitForGroupExit(pgid, 5_000);
+/** The Paperclip CLI's own node process(es) in the group (not runuser, not PostgreSQL). */
+function serverProcesses(pgid: number): number[] {
+  return processesInGroup(pgid).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").includes(paperclipCli());
+    } catch {
+      return false;
     }
-    const leftovers = [...processesInGroup(pgid).map((pid) => `${pid} (process group ${pgid})`), ...processesUsing(home)];
-    rmSync(home, { recursive: true, force: true });
-    return leftovers;
-  };
-  return () => (stopped ??= stop());
+  });
 }
 
-export function startPaperclip(repoRoot: string, port: number): PaperclipServer {
+/**
+ * With `serverAlone`, the signal goes to the server alone, as a container runtime signals its main
+ * process: on SIGTERM the server shuts down gracefully and stops its PostgreSQL itself. Otherwise
+ * the whole group gets it at once (SIGKILL: a crashed pod). Whatever remains after 30 s is
+ * killed; returns the leftovers.
+ */
+async function endGroup(pgid: number, home: string, signal: NodeJS.Signals, serverAlone: boolean): Promise<string[]> {
+  const targets = serverAlone ? serverProcesses(pgid) : [];
+  if (targets.length === 0) signalGroup(pgid, signal);
+  for (const pid of targets) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+  if (!(await waitForGroupExit(pgid, 30_000))) {
+    console.log(`# Paperclip (process group ${pgid}) still running 30 s after ${signal}: SIGKILL`);
+    signalGroup(pgid, "SIGKILL");
+    await waitForGroupExit(pgid, 5_000);
+  }
+  return [...processesInGroup(pgid).map((pid) => `${pid} (process group ${pgid})`), ...processesUsing(home)];
+}
+
+/** stop() and kill() share one ending: whichever comes first decides, the other waits for it. */
+function enders(pgid: number, home: string): Pick<PaperclipServer, "stop" | "kill"> {
+  let ended: Promise<string[]> | undefined;
+  let removed: Promise<string[]> | undefined;
+  const kill = (signal: NodeJS.Signals) => (ended ??= endGroup(pgid, home, signal, signal === "SIGTERM"));
+  // Cleaning up: the whole group at once ends fastest (PostgreSQL shuts down beside the server).
+  const stop = () => (removed ??= (ended ??= endGroup(pgid, home, "SIGTERM", false)).then((leftovers) => {
+    rmSync(home, { recursive: true, force: true });
+    return leftovers;
+  }));
+  return { stop, kill };
+}
+
+/** A new server in a new home, or (with `home`) the same server restarted in the home it left. */
+export function startPaperclip(repoRoot: string, port: number, options: { home?: string } = {}): PaperclipServer {
   const user = unprivilegedUser();
   assertReadableBy(user, [process.execPath, paperclipCli(), path.join(repoRoot, "packages", "claude-k8s", "dist", "index.js")]);
-  const home = makeHome(user);
-  const child = spawnServer(user, home, port);
+  const home = options.home ?? makeHome(user);
+  const child = spawnServer(user, home, port, options.home !== undefined);
   if (child.pid === undefined) throw new Error("could not start the Paperclip CLI (no pid)");
   const pgid = child.pid;
   child.unref();
-  return { home, baseUrl: `http://127.0.0.1:${port}`, pgid, lastLogLines: logRing(child), stop: stopper(pgid, home) };
+  return { home, baseUrl: `http://127.0.0.1:${port}`, pgid, lastLogLines: logRing(child), ...enders(pgid, home) };
 }
 
 /**

@@ -5,6 +5,8 @@
 //   npm run demo               a healthy cluster
 //   npm run demo -- --chaos    the log stream cut every second and Job conditions lagging 20 s;
 //                              ends by checking the transcript against what the container wrote
+//   npm run demo -- --paperclip  the same inside the real Paperclip server and its UI
+//                              (e2e/demo/paperclip-demo.ts)
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { AdapterExecutionContext } from "@paperclipai/adapter-utils";
@@ -102,7 +104,15 @@ async function waitForCleanup(sim: KubeSim): Promise<void> {
   note(ours().length === 0 ? "nothing left behind (Job, pod, Secret and Lease are gone)" : `left behind: ${ours().length} objects`);
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.stack ?? error.message : error);
-  process.exit(1);
-});
+if (process.argv.includes("--paperclip")) {
+  // The Paperclip demo lives beside the e2e harness it shares (e2e/demo); a computed specifier
+  // keeps this package's typecheck inside the package (e2e typechecks that file).
+  const paperclipDemo = new URL("../../../e2e/demo/paperclip-demo.ts", import.meta.url).href;
+  const { paperclipDemo: run } = (await import(paperclipDemo)) as { paperclipDemo: () => Promise<void> };
+  await run();
+} else {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.stack ?? error.message : error);
+    process.exit(1);
+  });
+}
