@@ -231,7 +231,9 @@ describe("claude_k8s inside the real Paperclip server: scenarios", { timeout: 90
       const resumed = await api.waitForRunEnd(followUp.id, RUN_TIMEOUT_MS);
       console.log(`# follow-up run on the first issue: ${resumed.contextSnapshot?.wakeReason}, ${resumed.status}`);
       assert.equal(resumed.status, "succeeded", `${resumed.errorCode}: ${resumed.error}`);
-      assert.equal(resumed.usageJson.taskSessionReused, true, JSON.stringify(resumed.usageJson).slice(0, 400));
+      // The host reports the session reused (sessionReused); since the session params carry the prompt
+      // bundle's key it no longer finds a stored per-task session record (taskSessionReused false).
+      assert.equal(resumed.usageJson.sessionReused, true, JSON.stringify(resumed.usageJson).slice(0, 400));
       assert.equal(resumed.sessionIdAfter, firstRun.sessionIdAfter, "the first task's session continues");
       // Only a resumed session sends the first run's closing answer back as history.
       const resumedCall = live().model.messageRequests().find((request) => JSON.stringify((request.body as { messages?: unknown }).messages ?? []).includes("Scenario plain is done."));
