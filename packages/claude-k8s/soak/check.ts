@@ -48,8 +48,9 @@ export function acceptedOutcomes(f: RunFacts): (string | null)[] {
     case "none": case "rotate": case "twoProcesses": return [natural];
     case "deadline": return ["timeout"];
     case "oom": return byItself || !fired ? [natural] : ["k8s_oom_killed"];
-    case "evict": return byItself || !fired ? [natural] : ["k8s_pod_evicted"];
-    case "deleteJob": return byItself || !fired ? [natural, "k8s_job_deleted_externally"] : ["k8s_job_deleted_externally"];
+    case "evict": return [...(byItself || !fired ? [natural] : ["k8s_pod_evicted"]), ...(f.observations[0]?.incomplete ? ["k8s_log_incomplete"] : [])];
+    // With the pod deleted, the log may end before its last lines: "incomplete" is then true.
+    case "deleteJob": return [...(byItself || !fired ? [natural] : []), "k8s_job_deleted_externally", ...(f.observations[0]?.incomplete ? ["k8s_log_incomplete"] : [])];
     case "cancel": return !fired ? [natural] : byItself ? [natural, "cancelled"] : ["cancelled"];
     case "shutdown": return !fired ? [natural] : byItself ? [natural, "k8s_run_detached"] : ["k8s_run_detached"];
   }
@@ -93,8 +94,11 @@ export function judge(f: RunFacts): RunVerdict {
     if (!truth || obs.lines.length === 0 && truth.lines.length === 0) return;
     const detached = obs.errorCode === "k8s_run_detached";
     const cmp = compareLines(obs.lines, truth.lines, detached);
+    // Lines the API could not serve: rotated away, or gone with a pod deleted during the run.
     const rotated = new Set(truth.lines.slice(0, truth.rotatedAway));
-    const unreported = cmp.lost.filter((l) => !(obs.gaps > 0 && rotated.has(l)));
+    const podDeleted = i === 0 && ["deleteJob", "evict", "cancel", "deadline"].includes(s.fault.kind);
+    const unservable = (l: string) => rotated.has(l) || podDeleted;
+    const unreported = cmp.lost.filter((l) => !((obs.gaps > 0 || obs.incomplete) && unservable(l)));
     if (unreported.length > 0) add(obs.runId, "lost", `${unreported.length} of ${truth.lines.length} lines never reached the host (first: ${unreported[0]?.slice(0, 160)}); gaps reported: ${obs.gaps}`);
     if (cmp.duplicated + cmp.extra > 0) add(obs.runId, "duplicated", `${cmp.duplicated} lines twice, ${cmp.extra} lines the container never wrote`);
     if (cmp.misordered) add(obs.runId, "misordered", "lines reached the host out of order");

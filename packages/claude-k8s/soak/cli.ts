@@ -10,6 +10,7 @@ const { values } = parseArgs({
   options: {
     runs: { type: "string", default: "100" }, seed: { type: "string", default: "1" },
     concurrency: { type: "string", default: "4" }, json: { type: "string" }, "runs-per-agent": { type: "string", default: "3" },
+    only: { type: "string" },
   },
 });
 const whole = (name: string, text: string | undefined): number => {
@@ -44,12 +45,14 @@ function print(s: SoakSummary): void {
   for (const l of s.leftovers) console.log(`  left: ${l}`);
   for (const v of s.twoLiveJobs) console.log(`  two live Jobs: ${v}`);
   for (const u of s.unhandledRejections) console.log(`  unhandled: ${u.split("\n")[0]}`);
-  console.log(`\n${s.ok ? "OK" : "FAILED"}: replay with npm run soak -- --runs ${s.runs} --seed ${s.seed} --concurrency ${s.concurrency}`);
+  const failed = s.failures.map((f) => f.runId.split("-").at(-1)).join(",");
+  console.log(`\n${s.ok ? "OK" : "FAILED"}: replay with npm run soak -- --runs ${s.scheduleRuns} --seed ${s.seed} --concurrency ${s.concurrency}${failed ? ` (only the failed runs: add --only ${failed})` : ""}`);
 }
 
 const summary = await soak({
   runs: whole("runs", values.runs), seed: whole("seed", values.seed), concurrency: Math.max(1, whole("concurrency", values.concurrency)),
   runsPerAgent: Math.max(1, whole("runs-per-agent", values["runs-per-agent"])), onProgress: bar,
+  ...(values.only ? { only: values.only.split(",").map((i) => whole("only", i)) } : {}),
 });
 if (values.json) await writeFile(values.json, `${JSON.stringify(summary, null, 2)}\n`);
 print(summary);

@@ -15,6 +15,9 @@ export type Observation = {
   adopted: boolean;
   /** Gaps the adapter reported (status events and resultJson.k8s.logs.gaps). */
   gaps: number;
+  /** The adapter told the host the log could not be read to its end (a k8s.log.incomplete event). */
+  incomplete: boolean;
+  errorMessage: string | null;
   /** stdout lines the host received, without the adapter's own `[claude_k8s]` lines. */
   lines: string[];
   late: number;
@@ -58,11 +61,13 @@ export function jobOf(result: AdapterExecutionResult | null, seen: Seen): string
 }
 
 export function observe(runId: string, result: AdapterExecutionResult | null, seen: Seen, ms: number, hung: boolean, unhandled: string[]): Observation {
-  const k8s = (result?.resultJson as { k8s?: { adopted?: boolean; logs?: { gaps?: number } } } | null | undefined)?.k8s;
+  const k8s = (result?.resultJson as { k8s?: { adopted?: boolean; logs?: { gaps?: number; incomplete?: boolean } } } | null | undefined)?.k8s;
   const gapEvents = seen.events.filter((e) => e.eventType === "k8s.log.gap").length;
+  const incompleteEvent = seen.events.some((e) => e.eventType === "k8s.log.incomplete");
   return {
     runId, errorCode: result ? (result.errorCode ?? null) : "(no result)", exitCode: result?.exitCode ?? null, timedOut: result?.timedOut ?? false,
     job: jobOf(result, seen), adopted: Boolean(k8s?.adopted), gaps: Math.max(gapEvents, k8s?.logs?.gaps ?? 0),
+    incomplete: Boolean(k8s?.logs?.incomplete) && incompleteEvent, errorMessage: result?.errorMessage ?? null,
     lines: transcriptLines(seen.stdout), late: seen.late, ms, hung, unhandled,
   };
 }

@@ -152,7 +152,7 @@ function runChild(config: Record<string, unknown>, runId: string, agentId: strin
         resolve(obs);
       } catch {
         const hung = Boolean(error && (error as { killed?: boolean }).killed);
-        resolve({ runId, errorCode: "(no result)", exitCode: null, timedOut: false, job: null, adopted: false, gaps: 0, lines: [], late: 0,
+        resolve({ runId, errorCode: "(no result)", exitCode: null, timedOut: false, job: null, adopted: false, gaps: 0, incomplete: false, errorMessage: null, lines: [], late: 0,
           ms: Date.now() - started, hung, unhandled: hung ? [] : [`child failed: ${error?.message ?? "no output"}\n${stderr.slice(-2000)}`] });
       }
     });

@@ -11,13 +11,18 @@ import type { Scenario } from "./schedule.ts";
 import { exitsOf, leftovers, startWeather, startWorld, truthOf } from "./world.ts";
 import type { World } from "./world.ts";
 
-export type SoakOptions = { runs: number; seed: number; concurrency: number; runsPerAgent?: number; hangBoundMs?: number; onProgress?: (p: Progress) => void };
+export type SoakOptions = {
+  runs: number; seed: number; concurrency: number; runsPerAgent?: number; hangBoundMs?: number;
+  /** Replay only these run indices of the seed's schedule (each keeps its own draw). */
+  only?: readonly number[];
+  onProgress?: (p: Progress) => void;
+};
 export type Progress = { done: number; total: number; failing: number; elapsedMs: number };
 
 export type FailedRun = { runId: string; schedule: string; container: string; findings: Finding[]; reported: string[] };
 
 export type SoakSummary = {
-  seed: number; runs: number; executions: number; concurrency: number;
+  seed: number; runs: number; scheduleRuns: number; executions: number; concurrency: number;
   lostLines: number; duplicatedLines: number; wrongOutcomes: number;
   leftovers: string[]; twoLiveJobs: string[]; hangs: number; unhandledRejections: string[];
   failures: FailedRun[]; outcomes: Record<string, number>; seconds: number; ok: boolean;
@@ -26,7 +31,8 @@ export type SoakSummary = {
 export async function soak(options: SoakOptions): Promise<SoakSummary> {
   const started = Date.now();
   const perAgent = options.runsPerAgent ?? 3;
-  const scenarios = Array.from({ length: options.runs }, (_, i) => drawScenario(options.seed, i, perAgent));
+  const scenarios = Array.from({ length: options.runs }, (_, i) => drawScenario(options.seed, i, perAgent))
+    .filter((s) => !options.only || options.only.includes(s.index));
   const unhandled: string[] = [];
   const onUnhandled = (reason: unknown) => { unhandled.push(reason instanceof Error ? reason.stack ?? reason.message : String(reason)); };
   process.on("unhandledRejection", onUnhandled);
@@ -101,14 +107,14 @@ function summarize(options: SoakOptions, all: RunFacts[], left: string[], twoLiv
       failures.push({
         runId: facts.scenario.runId, schedule: describeFault(facts.scenario.fault), findings: v.findings,
         container: `${c.lines} lines every ${c.sleepMs} ms, ${c.result ? "result" : "no result"}, exit ${c.exitCode}`,
-        reported: facts.observations.map((o) => `${o.runId}: ${o.errorCode ?? "success"} job=${o.job} lines=${o.lines.length} gaps=${o.gaps} ${o.ms} ms`)
+        reported: facts.observations.map((o) => `${o.runId}: ${o.errorCode ?? "success"} job=${o.job} lines=${o.lines.length} gaps=${o.gaps}${o.incomplete ? " incomplete" : ""} ${o.ms} ms${o.errorMessage ? ` (${o.errorMessage.slice(0, 300)})` : ""}`)
           .concat(facts.injected.map((i) => `injected ${i.what}: ${i.fired ? "fired" : "not fired"}${i.exitedBefore ? " (container had exited)" : ""}${i.effect ? ` -> ${i.effect}` : ""}`)),
       });
     }
   }
   const ok = lostLines === 0 && duplicatedLines === 0 && failures.length === 0 && left.length === 0 && twoLive.length === 0 && hangs === 0 && unhandled.length === 0;
   return {
-    seed: options.seed, runs: options.runs, executions: all.reduce((s, f) => s + f.observations.length, 0), concurrency: options.concurrency,
+    seed: options.seed, runs: all.length, scheduleRuns: options.runs, executions: all.reduce((s, f) => s + f.observations.length, 0), concurrency: options.concurrency,
     lostLines, duplicatedLines, wrongOutcomes: wrong, leftovers: left, twoLiveJobs: twoLive, hangs, unhandledRejections: unhandled,
     failures, outcomes, seconds: Math.round(ms / 100) / 10, ok,
   };

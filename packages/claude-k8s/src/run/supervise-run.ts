@@ -11,7 +11,7 @@ import type { JobDisposition } from "./finish.ts";
 import { RunLog } from "./follow.ts";
 import type { LogTotals } from "./follow.ts";
 import { describePhase } from "./observe.ts";
-import type { Phase } from "./observe.ts";
+import type { Phase, Terminated } from "./observe.ts";
 import type { RunRequest } from "./run.ts";
 import { CONTAINER } from "./run.ts";
 import { emptyTimeline, markTimeline, statusFor } from "./status.ts";
@@ -96,10 +96,12 @@ async function conclude(c: Context, p: Pieces): Promise<{ report: RunReport; tot
   const { request, objects, scope } = c;
   const abortReason = reasonText(request.signal.reason);
   const aborted = request.signal.aborted;
-  const disposition = dispositionFor({ end: p.end, cancelled: aborted && !isDetachReason(abortReason), shutdown: aborted && isDetachReason(abortReason), retainJobs: request.config.retainJobs, abortReason });
+  const { end, shutdown } = shutdownView(p.end, aborted && isDetachReason(abortReason), p.watch.snapshot().terminated);
+  const disposition = dispositionFor({ end, cancelled: aborted && !isDetachReason(abortReason), shutdown, retainJobs: request.config.retainJobs, abortReason });
   const before = p.watch.snapshot();
   const ourReason = before.job?.metadata?.annotations?.[ANNOTATION.deleteReason] ?? null;
-  const deletedExternally = ourReason === null && (before.jobGone || Boolean(before.job?.metadata?.deletionTimestamp));
+  const deletedExternally = ourReason === null && (before.jobGone || Boolean(before.job?.metadata?.deletionTimestamp)
+    || await killedWithItsJob(objects, p.jobName, before.terminated, scope));
   if (disposition.action === "end") {
     await endJob(objects, p.jobName, disposition.reason, disposition.detail, scope);
     await awaitContainerOver(p.watch, Math.min(request.config.graceSec * 1000 + 2_000, 10_000), scope);
@@ -107,17 +109,46 @@ async function conclude(c: Context, p: Pieces): Promise<{ report: RunReport; tot
   const settleMs = request.tuning?.logSettleMs ?? 1_000;
   if (p.watch.podName() && !p.log.started && p.watch.containerOver()) p.log.start(p.watch.podName() ?? "");
   const totals = disposition.action === "leaveForAdoption" ? await p.log.stop() : await p.log.finish(settleMs);
-  const startEvidence = p.end.kind === "notStarted" ? await explainStart(objects, p.watch, p.jobName, scope) : null;
+  if (totals.incomplete) {
+    // Say it where the operator looks, not only in resultJson (soak seed 2, soak-2-39: the pod was
+    // deleted with its log before the log was read, and nothing in the run said so).
+    request.host.status({ type: "k8s.log.incomplete", level: "warn", starting: false,
+      message: `the log of Job ${p.jobName} could not be read to its end (its pod or log was gone, or the API did not serve it in time): the transcript may be missing lines` });
+  }
+  const startEvidence = end.kind === "notStarted" ? await explainStart(objects, p.watch, p.jobName, scope) : null;
   await settleCluster({ objects, jobName: p.jobName, claim: c.claimed.claim, disposition, alreadyEnded: disposition.action === "end", signal: scope });
   const report = verdict({
-    end: p.end, items: p.transcript.items, ourDelete: disposition.action === "end" ? disposition.reason : null,
-    detachedBecause: disposition.action === "leaveForAdoption" && p.end.kind === "aborted" ? disposition.why : null,
+    end, items: p.transcript.items, ourDelete: disposition.action === "end" ? disposition.reason : null,
+    detachedBecause: disposition.action === "leaveForAdoption" && end.kind === "aborted" ? disposition.why : null,
     terminated: p.watch.snapshot().terminated, deletedExternally, startEvidence, logIncomplete: totals.incomplete,
     env: request.classify.env, requestedModel: request.config.model, resumedSessionId: request.classify.resumedSessionId,
     sessionParamsExtra: request.classify.sessionParamsExtra, timeoutSec: request.config.timeoutSec,
     scheduleTimeoutSec: request.config.scheduleTimeoutSec, jobName: p.jobName, now: new Date(),
   });
   return { report, totals, disposition };
+}
+
+/**
+ * A container stopped by a signal may have been stopped because someone deleted its Job: the pod's
+ * exit can reach the informers before the Job's deletion does, so ask the API (soak seed 2,
+ * soak-2-4: a Job deleted mid-run was reported as claude_terminated).
+ */
+async function killedWithItsJob(objects: RunObjects, jobName: string, terminated: Terminated | null, signal: AbortSignal): Promise<boolean> {
+  if (!terminated || !(terminated.exitCode === 143 || (terminated.exitCode === 137 && terminated.reason !== "OOMKilled"))) return false;
+  const job = await objects.getJob(jobName, { signal, deadlineMs: 5_000 }).catch(() => undefined);
+  if (job === undefined) return false;
+  return job === null || (Boolean(job.metadata?.deletionTimestamp) && !job.metadata?.annotations?.[ANNOTATION.deleteReason]);
+}
+
+/**
+ * A shutdown detaches the run only while its container is still running. Once the container's
+ * exit is known the run is over: it is finished here (log drained, verdict from the exit, Job
+ * cleaned up) rather than left for an adopter that would find a finished Job and nothing to
+ * follow (found by the soak: seed 1, run soak-1-7 was reported "cancelled" and its Job leaked).
+ */
+export function shutdownView(end: SuperviseEnd, shutdownAbort: boolean, terminated: Terminated | null): { end: SuperviseEnd; shutdown: boolean } {
+  if (!shutdownAbort || !terminated) return { end, shutdown: shutdownAbort };
+  return { end: end.kind === "aborted" ? { kind: "exited", terminated } : end, shutdown: false };
 }
 
 /** The Warning Events that explain why a pod did not start (FailedScheduling, Failed, BackOff). */

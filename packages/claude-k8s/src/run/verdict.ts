@@ -55,7 +55,9 @@ type Override = Partial<RunReport> & { errorCode: string; errorMessage: string }
 function overrideFor(input: VerdictInput, outcome: ClaudeRunOutcome): Override | null {
   const { end } = input;
   const succeeded = outcome.exitCode === 0 && outcome.errorCode === null;
-  if (input.detachedBecause && !input.terminated) {
+  // Detached means the Job and Lease were left for an adopter, which reports the result; an exit
+  // seen while detaching does not make this run the one that reports it (soak seed 2, soak-2-15).
+  if (input.detachedBecause) {
     return { errorCode: "k8s_run_detached", exitCode: null, errorMessage: `This run stopped following its Job because ${input.detachedBecause}; the Job ${input.jobName} and the agent's Lease were left running, so a later run for the same task and session adopts it and reports its result.` };
   }
   if (input.ourDelete === "timeout" || end.kind === "deadline") {
