@@ -57,23 +57,24 @@ export function acceptedOutcomes(f: RunFacts): (string | null)[] {
 }
 
 /** Lines lost, duplicated or out of order against ground truth (lines are unique by construction). */
-export function compareLines(seen: readonly string[], truth: readonly string[], prefixOnly: boolean): { lost: string[]; duplicated: number; extra: number; misordered: boolean } {
+export function compareLines(seen: readonly string[], truth: readonly string[], prefixOnly: boolean): { lost: string[]; duplicated: number; extra: number; misordered: boolean; firstExtra?: string } {
   const want = new Map<string, number>();
   truth.forEach((line, i) => want.set(line, i));
   const counts = new Map<string, number>();
   let duplicated = 0;
   let extra = 0;
+  let firstExtra: string | undefined;
   for (const line of seen) {
     const n = (counts.get(line) ?? 0) + 1;
     counts.set(line, n);
-    if (!want.has(line)) extra += 1;
+    if (!want.has(line)) { extra += 1; firstExtra ??= line; }
     else if (n > 1) duplicated += 1;
   }
   const order = seen.filter((l) => want.has(l)).map((l) => want.get(l) ?? 0);
   const misordered = order.some((v, i) => i > 0 && v < (order[i - 1] ?? 0));
   const upTo = prefixOnly ? Math.max(-1, ...order) + 1 : truth.length;
   const lost = truth.slice(0, upTo).filter((l) => !counts.has(l));
-  return { lost, duplicated, extra, misordered };
+  return { lost, duplicated, extra, misordered, ...(firstExtra !== undefined ? { firstExtra } : {}) };
 }
 
 export function judge(f: RunFacts): RunVerdict {
@@ -100,7 +101,7 @@ export function judge(f: RunFacts): RunVerdict {
     const unservable = (l: string) => rotated.has(l) || podDeleted;
     const unreported = cmp.lost.filter((l) => !((obs.gaps > 0 || obs.incomplete) && unservable(l)));
     if (unreported.length > 0) add(obs.runId, "lost", `${unreported.length} of ${truth.lines.length} lines never reached the host (first: ${unreported[0]?.slice(0, 160)}); gaps reported: ${obs.gaps}`);
-    if (cmp.duplicated + cmp.extra > 0) add(obs.runId, "duplicated", `${cmp.duplicated} lines twice, ${cmp.extra} lines the container never wrote`);
+    if (cmp.duplicated + cmp.extra > 0) add(obs.runId, "duplicated", `${cmp.duplicated} lines twice, ${cmp.extra} lines the container never wrote${cmp.firstExtra !== undefined ? ` (first: ${JSON.stringify(cmp.firstExtra.slice(0, 200))})` : ""}`);
     if (cmp.misordered) add(obs.runId, "misordered", "lines reached the host out of order");
     lost += unreported.length;
     duplicated += cmp.duplicated + cmp.extra;

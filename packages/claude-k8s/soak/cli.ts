@@ -4,7 +4,8 @@
 import { writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { soak } from "./soak.ts";
-import type { Progress, SoakSummary } from "./soak.ts";
+import type { Progress } from "./soak.ts";
+import { formatSummary } from "./report.ts";
 
 const { values } = parseArgs({
   options: {
@@ -27,33 +28,11 @@ function bar(p: Progress): void {
   else if (p.done === p.total || p.done % Math.max(1, Math.round(p.total / 20)) === 0) process.stderr.write(`${line}\n`);
 }
 
-function print(s: SoakSummary): void {
-  const rows: [string, string | number][] = [
-    ["runs", `${s.runs} (${s.executions} execute() calls, seed ${s.seed}, concurrency ${s.concurrency})`],
-    ["lost lines", s.lostLines], ["duplicated lines", s.duplicatedLines], ["wrong outcomes", s.wrongOutcomes],
-    ["objects left after cleanup", s.leftovers.length], ["moments with two live Jobs for one agent", s.twoLiveJobs.length],
-    ["hangs", s.hangs], ["unhandled rejections", s.unhandledRejections.length], ["time", `${s.seconds} s`],
-  ];
-  console.log("\nclaude_k8s soak");
-  for (const [k, v] of rows) console.log(`  ${k.padEnd(42)} ${v}`);
-  console.log(`  outcomes: ${Object.entries(s.outcomes).map(([k, v]) => `${k} ${v}`).join(", ")}`);
-  for (const f of s.failures) {
-    console.log(`\n  FAILED ${f.runId}: ${f.schedule}; container: ${f.container}`);
-    for (const finding of f.findings) console.log(`    ${finding.kind} (${finding.runId}): ${finding.detail}`);
-    for (const r of f.reported) console.log(`      ${r}`);
-  }
-  for (const l of s.leftovers) console.log(`  left: ${l}`);
-  for (const v of s.twoLiveJobs) console.log(`  two live Jobs: ${v}`);
-  for (const u of s.unhandledRejections) console.log(`  unhandled: ${u.split("\n")[0]}`);
-  const failed = s.failures.map((f) => f.runId.split("-").at(-1)).join(",");
-  console.log(`\n${s.ok ? "OK" : "FAILED"}: replay with npm run soak -- --runs ${s.scheduleRuns} --seed ${s.seed} --concurrency ${s.concurrency}${failed ? ` (only the failed runs: add --only ${failed})` : ""}`);
-}
-
 const summary = await soak({
   runs: whole("runs", values.runs), seed: whole("seed", values.seed), concurrency: Math.max(1, whole("concurrency", values.concurrency)),
   runsPerAgent: Math.max(1, whole("runs-per-agent", values["runs-per-agent"])), onProgress: bar,
   ...(values.only ? { only: values.only.split(",").map((i) => whole("only", i)) } : {}),
 });
 if (values.json) await writeFile(values.json, `${JSON.stringify(summary, null, 2)}\n`);
-print(summary);
+console.log(`\n${formatSummary(summary)}`);
 process.exit(summary.ok ? 0 : 1);
