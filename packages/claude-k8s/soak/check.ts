@@ -110,7 +110,8 @@ export function judge(f: RunFacts): RunVerdict {
   if (s.fault.kind === "shutdown" && first?.errorCode === "k8s_run_detached" && adopter && adopter.job !== first.job) {
     add(adopter.runId, "wrong", `the run was detached from Job ${first.job}, but the next run for the same task reported Job ${adopter.job ?? "none"}: the detached Job's result was never reported and its work ran again`);
   }
-  if (s.fault.kind === "twoProcesses" && f.jobsCreated !== 1) add(s.runId, "wrong", `two processes claimed the agent at once: ${f.jobsCreated} Jobs were created (expected exactly 1)`);
+  const refused = f.observations.filter((o) => o.errorCode === "k8s_concurrent_run_blocked").length;
+  if (s.fault.kind === "twoProcesses" && f.jobsCreated !== 2 - refused) add(s.runId, "wrong", `two processes claimed the agent at once: ${f.jobsCreated} Jobs were created, ${refused} run(s) refused`);
   return { lost, duplicated, findings };
 }
 
@@ -118,8 +119,11 @@ export function judge(f: RunFacts): RunVerdict {
 function wantedFor(f: RunFacts, i: number, accepted: (string | null)[]): (string | null)[] {
   const natural = naturalOutcome(f.scenario.container);
   if (f.scenario.fault.kind === "twoProcesses") {
+    // At once: one runs the Job, the other is refused. If one claim was slowed (retries under
+    // 5xx) until the other's run had ended, both run, one after the other (the invariant monitor
+    // proves they never overlapped).
+    if (f.jobsCreated === 2) return [natural];
     const other = f.observations[1 - i];
-    // Exactly one of the two runs the Job; the other is refused.
     return other?.errorCode === "k8s_concurrent_run_blocked" ? [natural] : ["k8s_concurrent_run_blocked"];
   }
   return i === 0 ? accepted : [natural];

@@ -52,7 +52,8 @@ export function exitsOf(world: World, job: string): Exit[] {
 /** Ground truth for a Job: every stdout line its claude containers wrote, and how many were rotated away. */
 export function truthOf(world: World, job: string): { lines: string[]; rotatedAway: number } {
   const all = (world.sim.runtime?.groundTruth.allContainerLines() ?? []).filter((c) => c.pod.startsWith(`${job}-`) && c.container === CONTAINER);
-  return { lines: all.flatMap((c) => c.lines.filter((l) => l.stream === "stdout").map((l) => l.text)), rotatedAway: all.reduce((s, c) => s + c.rotatedAway, 0) };
+  // Both streams: the pod log API serves stdout and stderr as one log (a shell's "Killed" too).
+  return { lines: all.flatMap((c) => c.lines.map((l) => l.text)), rotatedAway: all.reduce((s, c) => s + c.rotatedAway, 0) };
 }
 
 /** The Job now: absent, terminating, or present. */
@@ -66,7 +67,7 @@ export function jobState(world: World, job: string): "absent" | "terminating" | 
 export function leftovers(world: World): string[] {
   return [JOBS, PODS, SECRETS, LEASES].flatMap((kind) => world.sim.store.list(kind, NAMESPACE).items
     .filter((o) => o.metadata?.labels?.["app.kubernetes.io/managed-by"] === "paperclip")
-    .map((o) => `${kind.resource}/${o.metadata?.name}`));
+    .map((o) => `${kind.resource}/${o.metadata?.name}${o.metadata?.deletionTimestamp ? ` (terminating since ${o.metadata.deletionTimestamp}, finalizers: ${(o.metadata.finalizers ?? []).join(", ") || "none"})` : ""}`));
 }
 
 export function applyWeather(world: World, event: WeatherEvent): void {
