@@ -9,7 +9,7 @@ import { parseClaudeLine } from "../src/claude/events.ts";
 import { finishedButUnreported } from "../src/run/claim.ts";
 import { dispositionFor } from "../src/run/finish.ts";
 import type { Terminated } from "../src/run/observe.ts";
-import { shutdownView } from "../src/run/supervise-run.ts";
+import { headless, shutdownView } from "../src/run/supervise-run.ts";
 import type { SuperviseEnd } from "../src/run/supervise.ts";
 import { verdict } from "../src/run/verdict.ts";
 import type { VerdictInput } from "../src/run/verdict.ts";
@@ -65,4 +65,13 @@ test("finishedButUnreported: the Lease still names a finished Job (seed 1, soak-
   assert.equal(finishedButUnreported([job("a", complete, true)], lease("a")), null, "a Job being deleted is nobody's to adopt");
   assert.equal(finishedButUnreported([job("a", complete)], lease("b")), null, "only the Job the Lease names");
   assert.equal(finishedButUnreported([job("a", complete)], null), null, "no Lease: the run that owned it reported");
+});
+
+test("headless: a transcript whose first event is not Claude's init lost its beginning (seed 20261202, run 43)", () => {
+  const init = JSON.stringify({ type: "system", subtype: "init", session_id: "s" });
+  const assistant = JSON.stringify({ type: "assistant", message: { id: "m", content: [] }, session_id: "s" });
+  assert.equal(headless([init, assistant].map(parseClaudeLine)), false);
+  assert.equal(headless(["Warning: a note before the stream", init].map(parseClaudeLine)), false, "plain text before the init line is not a gap");
+  assert.equal(headless([assistant].map(parseClaudeLine)), true);
+  assert.equal(headless([]), false, "nothing read: nothing to say");
 });

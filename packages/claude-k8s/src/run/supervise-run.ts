@@ -5,6 +5,7 @@
 import type { NamespaceView } from "../kube/informer-registry.ts";
 import type { RunObjects } from "../kube/objects.ts";
 import { ANNOTATION } from "../spec/labels.ts";
+import type { StreamItem } from "../claude/index.ts";
 import type { Claimed } from "./claim-run.ts";
 import { awaitContainerOver, dispositionFor, endJob, settleCluster } from "./finish.ts";
 import type { JobDisposition } from "./finish.ts";
@@ -108,7 +109,12 @@ async function conclude(c: Context, p: Pieces): Promise<{ report: RunReport; tot
   }
   const settleMs = request.tuning?.logSettleMs ?? 1_000;
   if (p.watch.podName() && !p.log.started && p.watch.containerOver()) p.log.start(p.watch.podName() ?? "");
-  const totals = disposition.action === "leaveForAdoption" ? await p.log.stop() : await p.log.finish(settleMs);
+  const read = disposition.action === "leaveForAdoption" ? await p.log.stop() : await p.log.finish(settleMs);
+  const totals = headless(p.transcript.items) ? { ...read, gaps: read.gaps + 1 } : read;
+  if (totals !== read) {
+    request.host.status({ type: "k8s.log.gap", level: "warn", starting: false,
+      message: `the log of Job ${p.jobName} was served without its beginning (Claude's init line): lines written before it was first read were rotated away on the node` });
+  }
   if (totals.incomplete) {
     // Say it where the operator looks, not only in resultJson (soak seed 2, soak-2-39: the pod was
     // deleted with its log before the log was read, and nothing in the run said so).
@@ -126,6 +132,16 @@ async function conclude(c: Context, p: Pieces): Promise<{ report: RunReport; tot
     scheduleTimeoutSec: request.config.scheduleTimeoutSec, jobName: p.jobName, now: new Date(),
   });
   return { report, totals, disposition };
+}
+
+/**
+ * Claude's stream-json always starts with its system/init event. A log whose first event is
+ * anything else lost its beginning before it was first read (the node rotated it away): the
+ * API cannot say so, the transcript can (soak seed 20261202, run 43: one line rotated, no gap).
+ */
+export function headless(items: readonly StreamItem[]): boolean {
+  const first = items.find((item) => item.kind === "event");
+  return first !== undefined && first.kind === "event" && !(first.event.type === "system" && first.event.subtype === "init");
 }
 
 /**
