@@ -11,7 +11,7 @@ const { values } = parseArgs({
   options: {
     runs: { type: "string", default: "100" }, seed: { type: "string", default: "1" },
     concurrency: { type: "string", default: "4" }, json: { type: "string" }, "runs-per-agent": { type: "string", default: "3" },
-    only: { type: "string" },
+    only: { type: "string" }, minutes: { type: "string" },
   },
 });
 const whole = (name: string, text: string | undefined): number => {
@@ -31,6 +31,7 @@ function bar(p: Progress): void {
 const summary = await soak({
   runs: whole("runs", values.runs), seed: whole("seed", values.seed), concurrency: Math.max(1, whole("concurrency", values.concurrency)),
   runsPerAgent: Math.max(1, whole("runs-per-agent", values["runs-per-agent"])), onProgress: bar,
+  ...(values.minutes ? { minutes: whole("minutes", values.minutes) } : {}),
   ...(values.only ? { only: values.only.split(",").map((i) => whole("only", i)) } : {}),
 });
 if (values.json) await writeFile(values.json, `${JSON.stringify(summary, null, 2)}\n`);

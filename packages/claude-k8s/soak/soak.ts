@@ -13,6 +13,8 @@ import type { World } from "./world.ts";
 
 export type SoakOptions = {
   runs: number; seed: number; concurrency: number; runsPerAgent?: number; hangBoundMs?: number;
+  /** Start no new agent's runs after this many minutes (the summary counts the runs done). */
+  minutes?: number;
   /** Replay only these run indices of the seed's schedule (each keeps its own draw). */
   only?: readonly number[];
   onProgress?: (p: Progress) => void;
@@ -43,7 +45,8 @@ export async function soak(options: SoakOptions): Promise<SoakSummary> {
     const lanes = groupByAgent(scenarios);
     let nextLane = 0;
     const worker = async () => {
-      while (nextLane < lanes.length) {
+      const stopAt = options.minutes ? started + options.minutes * 60_000 : Infinity;
+      while (nextLane < lanes.length && Date.now() < stopAt) {
         for (const s of lanes[nextLane++] ?? []) {
           const record = await runScenario(world, s, { hangBoundMs: options.hangBoundMs ?? 150_000, unhandled });
           const facts = factsOf(world, record);
