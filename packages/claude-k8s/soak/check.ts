@@ -48,6 +48,8 @@ export function acceptedOutcomes(f: RunFacts): (string | null)[] {
     case "none": case "rotate": case "twoProcesses": return [natural];
     case "deadline": return ["timeout"];
     case "oom": return byItself || !fired ? [natural] : ["k8s_oom_killed"];
+    // Deleted, the pod's container gets SIGTERM: the CLI's exit 143 names it (the Job then fails).
+    case "deletePod": return [...(byItself || !fired ? [natural] : ["claude_terminated"]), ...(f.observations[0]?.incomplete ? ["k8s_log_incomplete"] : [])];
     case "evict": return [...(byItself || !fired ? [natural] : ["k8s_pod_evicted"]), ...(f.observations[0]?.incomplete ? ["k8s_log_incomplete"] : [])];
     // With the pod deleted, the log may end before its last lines: "incomplete" is then true.
     case "deleteJob": return [...(byItself || !fired ? [natural] : []), "k8s_job_deleted_externally", ...(f.observations[0]?.incomplete ? ["k8s_log_incomplete"] : [])];
@@ -97,7 +99,7 @@ export function judge(f: RunFacts): RunVerdict {
     const cmp = compareLines(obs.lines, truth.lines, detached);
     // Lines the API could not serve: rotated away, or gone with a pod deleted during the run.
     const rotated = new Set(truth.lines.slice(0, truth.rotatedAway));
-    const podDeleted = i === 0 && ["deleteJob", "evict", "cancel", "deadline"].includes(s.fault.kind);
+    const podDeleted = i === 0 && ["deleteJob", "deletePod", "evict", "cancel", "deadline"].includes(s.fault.kind);
     const unservable = (l: string) => rotated.has(l) || podDeleted;
     const unreported = cmp.lost.filter((l) => !((obs.gaps > 0 || obs.incomplete) && unservable(l)));
     if (unreported.length > 0) add(obs.runId, "lost", `${unreported.length} of ${truth.lines.length} lines never reached the host (first: ${unreported[0]?.slice(0, 160)}); gaps reported: ${obs.gaps}`);

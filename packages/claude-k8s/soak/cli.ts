@@ -25,7 +25,7 @@ function bar(p: Progress): void {
   const filled = Math.round((p.done / Math.max(1, p.total)) * width);
   const line = `[${"#".repeat(filled)}${".".repeat(width - filled)}] ${p.done}/${p.total} runs, ${p.failing} failing, ${Math.round(p.elapsedMs / 1000)} s`;
   if (process.stderr.isTTY) process.stderr.write(`\r${line}`);
-  else if (p.done === p.total || p.done % Math.max(1, Math.round(p.total / 20)) === 0) process.stderr.write(`${line}\n`);
+  else if (p.done === p.total || p.done % Math.min(10, Math.max(1, Math.round(p.total / 20))) === 0) process.stderr.write(`${line}\n`);
 }
 
 const summary = await soak({

@@ -104,6 +104,7 @@ async function injectFault(world: World, s: Scenario, seen: Seen, abort: AbortCo
     case "oom": injected.push({ what: "oomKill", fired: true, exitedBefore, effect: String(rt?.faults.oomKill(NAMESPACE, pod, "claude")) }); break;
     case "evict": rt?.faults.evict(NAMESPACE, pod); injected.push({ what: "evict", fired: true, exitedBefore }); break;
     case "deleteJob": rt?.faults.deleteJob(NAMESPACE, job, "Background"); injected.push({ what: "deleteJob", fired: true, exitedBefore }); break;
+    case "deletePod": rt?.faults.deletePod(NAMESPACE, pod); injected.push({ what: "deletePod", fired: true, exitedBefore }); break;
     case "rotate": injected.push({ what: "rotateLogs", fired: true, exitedBefore, effect: String(rt?.faults.rotateLogs(NAMESPACE, pod, "claude", f.drop)) }); break;
     case "cancel":
       fireAlongside(world, f.alongside);

@@ -38,6 +38,7 @@ export type Fault =
   | { kind: "oom"; when: Moment }
   | { kind: "evict"; when: Moment }
   | { kind: "deleteJob"; when: Moment }
+  | { kind: "deletePod"; when: Moment }
   | { kind: "deadline"; timeoutSec: number }
   | { kind: "cancel"; when: Moment; alongside: Alongside }
   | { kind: "shutdown"; when: Moment; duringAdoption: Alongside }
@@ -81,7 +82,7 @@ const ALONGSIDE: readonly (readonly [Alongside, number])[] = [["none", 3], ["cut
 function fault(r: Rand, kind: Fault["kind"], c: Container): Fault {
   switch (kind) {
     case "none": case "twoProcesses": return { kind };
-    case "oom": case "evict": case "deleteJob": return { kind, when: moment(r, c.lines) };
+    case "oom": case "evict": case "deleteJob": case "deletePod": return { kind, when: moment(r, c.lines) };
     case "deadline": return { kind, timeoutSec: int(r, 2, 3) };
     case "cancel": return { kind, when: moment(r, c.lines), alongside: pick(r, ALONGSIDE) };
     case "shutdown": return { kind, when: moment(r, c.lines), duringAdoption: pick(r, ALONGSIDE) };
@@ -94,10 +95,14 @@ export function drawScenario(seed: number, index: number, runsPerAgent: number):
   const r = prng((seed * 1_000_003 + index * 7919) >>> 0);
   const kind = pick(r, FAULT_WEIGHTS);
   const c = container(r, kind === "deadline");
+  // A third of the fault-free runs lose their pod instead; drawn from a stream of its own so
+  // that adding it left every other run's draw (and the replays of found bugs) as it was.
+  const extra = prng((seed * 2_000_003 + index * 104_729) >>> 0);
+  const podFault: Fault | null = kind === "none" && extra() < 0.3 ? { kind: "deletePod", when: moment(extra, c.lines) } : null;
   const agent = Math.floor(index / runsPerAgent);
   return {
     index, runId: `soak-${seed}-${index}`, agentId: `agent-${seed}-${agent}`, taskId: `task-${seed}-${index}`,
-    container: kind === "deadline" ? { ...c, result: true, exitCode: 0 } : c, fault: fault(r, kind, c),
+    container: kind === "deadline" ? { ...c, result: true, exitCode: 0 } : c, fault: podFault ?? fault(r, kind, c),
   };
 }
 

@@ -13,6 +13,10 @@ const FOUND: { seed: number; runs: number[]; what: string }[] = [
     what: "shutdown at/after exit (2, 15, 76), Job deleted externally seen as claude_terminated (4), a 503 during adoption refused the adopter (13), "
       + "pod deleted with its log and nothing said (39, 53), deleteJob at exit (16), eviction right after success reported as k8s_pod_failed (69)",
   },
+  {
+    seed: 20261202, runs: [27, 35, 36, 43],
+    what: "eviction right after the container exited by itself reported as k8s_pod_evicted (27, 35, 36), the log's first line rotated before it was read and no gap said (43)",
+  },
 ];
 
 for (const found of FOUND) {
