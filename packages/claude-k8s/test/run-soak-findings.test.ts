@@ -10,6 +10,7 @@ import { finishedButUnreported } from "../src/run/claim.ts";
 import { dispositionFor } from "../src/run/finish.ts";
 import type { Terminated } from "../src/run/observe.ts";
 import { headless, shutdownView } from "../src/run/supervise-run.ts";
+import { supervise } from "../src/run/supervise.ts";
 import type { SuperviseEnd } from "../src/run/supervise.ts";
 import { verdict } from "../src/run/verdict.ts";
 import type { VerdictInput } from "../src/run/verdict.ts";
@@ -74,4 +75,26 @@ test("headless: a transcript whose first event is not Claude's init lost its beg
   assert.equal(headless(["Warning: a note before the stream", init].map(parseClaudeLine)), false, "plain text before the init line is not a gap");
   assert.equal(headless([assistant].map(parseClaudeLine)), true);
   assert.equal(headless([]), false, "nothing read: nothing to say");
+});
+
+test("supervise: a Job's Failed condition seen before its pod waits for the pod's exit (seed 4242, runs 24/35/432/490/529)", async () => {
+  const failedJob = { metadata: { name: "j" }, status: { conditions: [{ type: "Failed", status: "True", reason: "BackoffLimitExceeded", message: "Job has reached the specified backoff limit" }] } };
+  const oomPod = { metadata: { name: "j-abcde" }, spec: { nodeName: "n", containers: [] }, status: { phase: "Failed", containerStatuses: [{ name: "claude", image: "i", imageID: "", ready: false, restartCount: 0, state: { terminated: { exitCode: 137, reason: "OOMKilled" } } }] } };
+  const started = Date.now();
+  let waiters: (() => void)[] = [];
+  const podArrivesAfterMs = 300;
+  setTimeout(() => { for (const wake of waiters.splice(0)) wake(); }, podArrivesAfterMs + 10);
+  const watch = {
+    snapshot: () => ({ job: failedJob, jobGone: false, pod: Date.now() - started >= podArrivesAfterMs ? oomPod : null, terminated: null, container: "claude" }),
+    changed: (ms: number) => new Promise<void>((resolve) => { const timer = setTimeout(resolve, ms); waiters.push(() => { clearTimeout(timer); resolve(); }); }),
+    confirmJob: async () => true,
+  };
+  const end = await supervise({
+    watch: watch as unknown as Parameters<typeof supervise>[0]["watch"], view: { lastError: () => null } as unknown as Parameters<typeof supervise>[0]["view"],
+    signal: new AbortController().signal, onPhase: () => {},
+    settings: { startDeadlineAt: Date.now() + 60_000, runDeadlineAt: null, exitEvidenceMs: 5_000, unreachableMs: 60_000, probeEveryMs: 1_000 },
+  });
+  waiters = [];
+  assert.equal(end.kind, "exited", `ended as ${end.kind}: the pod's exit must decide, not the Job's condition alone`);
+  assert.equal(end.kind === "exited" && end.terminated.reason, "OOMKilled");
 });
