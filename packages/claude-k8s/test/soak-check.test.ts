@@ -14,7 +14,7 @@ test("compareLines: lost, duplicated, foreign and misordered lines", () => {
   assert.deepEqual(compareLines(["a", "b", "c"], truth, false), { lost: [], duplicated: 0, extra: 0, misordered: false });
   assert.deepEqual(compareLines(["a", "c"], truth, false), { lost: ["b"], duplicated: 0, extra: 0, misordered: false });
   assert.deepEqual(compareLines(["a", "b", "b", "c"], truth, false), { lost: [], duplicated: 1, extra: 0, misordered: false });
-  assert.deepEqual(compareLines(["a", "x", "b", "c"], truth, false), { lost: [], duplicated: 0, extra: 1, misordered: false });
+  assert.deepEqual(compareLines(["a", "x", "b", "c"], truth, false), { lost: [], duplicated: 0, extra: 1, misordered: false, firstExtra: "x" });
   assert.deepEqual(compareLines(["b", "a", "c"], truth, false), { lost: [], duplicated: 0, extra: 0, misordered: true });
   assert.deepEqual(compareLines(["a", "b"], truth, true).lost, [], "a detached run's prefix loses nothing");
   assert.deepEqual(compareLines(["a", "c"], truth, true).lost, ["b"], "but a hole inside the prefix is a loss");
