@@ -25,6 +25,7 @@ export async function claimRun(input: { request: RunRequest; objects: RunObjects
     objects, agentId: request.identity.agentId, companyId: request.identity.companyId,
     runId: request.identity.runId, jobName: request.plan.jobName, signal,
     ...(request.tuning?.claimReadDeadlineMs !== undefined ? { readDeadlineMs: request.tuning.claimReadDeadlineMs } : {}),
+    adoptable: (job) => request.config.reattachOrphanedJobs && isSameWork(job, request.identity),
   };
   const outcome = await claimAgent(claimRequest);
   const refuse = (code: string, message: string): Refused => ({ kind: "refused", report: refusal(code, message, request) });

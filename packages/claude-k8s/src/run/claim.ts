@@ -8,6 +8,7 @@ import type { V1Job, V1Lease } from "@kubernetes/client-node";
 import { classifyKubeError, isAlreadyExists, isConflict } from "../kube/errors.ts";
 import type { KubeError } from "../kube/errors.ts";
 import type { RunObjects } from "../kube/objects.ts";
+import { withRetry } from "../kube/retry.ts";
 import { ANNOTATION, LABEL, leaseLabels, selectorForAgent } from "../spec/labels.ts";
 import { buildLease, isJobLive, isLeaseHeld } from "../spec/lease.ts";
 import { agentLeaseName } from "../spec/names.ts";
@@ -30,6 +31,8 @@ export type ClaimRequest = {
   now?: () => Date;
   /** Bound on the reads before failing closed; default READ_DEADLINE_MS. */
   readDeadlineMs?: number;
+  /** Whether a finished Job left for adoption is this run's to adopt (same work). */
+  adoptable?: (job: V1Job) => boolean;
 };
 
 export type Claim = { lease: V1Lease; leaseName: string };
@@ -43,9 +46,14 @@ export type ClaimOutcome =
   | { kind: "unreachable"; error: KubeError };
 
 export async function claimAgent(request: ClaimRequest): Promise<ClaimOutcome> {
+  // The Lease's create and update are not retried by RunObjects (a lost answer must be re-read,
+  // not re-sent): a transient failure re-runs the whole read-then-write step within the read
+  // deadline. Re-reading is safe: a create that did land shows as our own Lease and is renewed.
+  // (Found by the soak: seed 2, runs soak-2-18/29, a 503 burst made a claim fail closed at once.)
+  const retry = { signal: request.signal, deadlineMs: request.readDeadlineMs ?? READ_DEADLINE_MS, maxAttempts: Infinity };
   try {
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-      const outcome = await claimOnce(request);
+      const outcome = await withRetry(() => claimOnce(request), retry);
       if (outcome !== "raced") return outcome;
     }
     return { kind: "busy", holder: "another run", message: `the Lease ${agentLeaseName(request.agentId)} kept changing while this run tried to take it` };
@@ -61,6 +69,8 @@ async function claimOnce(request: ClaimRequest): Promise<ClaimOutcome | "raced">
   const [lease, jobs] = await Promise.all([objects.getLease(name, read), objects.listJobs(selectorForAgent(request.agentId), read)]);
   const holder = liveHolder(jobs, lease);
   if (holder) return { kind: "held", job: holder, lease };
+  const left = finishedButUnreported(jobs, lease);
+  if (left && request.adoptable?.(left)) return { kind: "held", job: left, lease };
   const now = (request.now ?? (() => new Date()))();
   if (lease && isClaimInProgress(lease, jobs, request.runId, now)) {
     const who = lease.spec?.holderIdentity ?? "another run";
@@ -76,6 +86,20 @@ export function liveHolder(jobs: readonly V1Job[], lease: V1Lease | null): V1Job
   const byLease = live.find((job) => job.metadata?.name === named);
   if (byLease) return byLease;
   return [...live].sort((a, b) => timeMs(a.metadata?.creationTimestamp) - timeMs(b.metadata?.creationTimestamp))[0] ?? null;
+}
+
+/**
+ * The Job the Lease still names, finished but not deleted. Every run that reports its result
+ * releases the Lease, so a Lease naming a finished Job was left by a run that stopped following
+ * (a shutdown, an unreachable API, a crash) before the container ended: its result was never
+ * reported, and the next run of the same work must adopt it rather than run the work again
+ * (found by the soak: seed 1, run soak-1-7).
+ */
+export function finishedButUnreported(jobs: readonly V1Job[], lease: V1Lease | null): V1Job | null {
+  const named = lease?.metadata?.annotations?.[ANNOTATION.jobName];
+  if (!named) return null;
+  const job = jobs.find((j) => j.metadata?.name === named);
+  return job && !job.metadata?.deletionTimestamp && !isJobLive(job) ? job : null;
 }
 
 /** A fresh Lease held by someone else whose Job does not exist yet (it may be being created). */
@@ -114,9 +138,21 @@ export function leaseFor(request: Pick<ClaimRequest, "objects" | "agentId" | "co
  */
 export async function takeOverLease(request: ClaimRequest, current: V1Lease | null): Promise<Claim | null> {
   const now = (request.now ?? (() => new Date()))();
+  const name = agentLeaseName(request.agentId);
+  const read = { signal: request.signal, deadlineMs: request.readDeadlineMs ?? READ_DEADLINE_MS };
+  let lease = current;
   try {
-    const outcome = await takeLease(request, current, now);
-    return outcome !== "raced" && outcome.kind === "claimed" ? outcome.claim : null;
+    // A transient failure is retried after a fresh read: the write may have landed (the Lease is
+    // then ours already) or not (write again on the new version). Only a real race loses
+    // (soak seed 2, soak-2-13: a 503 during adoption refused the adopter and leaked the Job).
+    return await withRetry(async (attempt) => {
+      if (attempt > 1) {
+        lease = await request.objects.getLease(name, read);
+        if (lease?.spec?.holderIdentity === request.runId) return { lease, leaseName: name };
+      }
+      const outcome = await takeLease(request, lease, now);
+      return outcome !== "raced" && outcome.kind === "claimed" ? outcome.claim : null;
+    }, { ...read, maxAttempts: Infinity });
   } catch {
     return null;
   }

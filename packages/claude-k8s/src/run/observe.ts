@@ -71,8 +71,10 @@ export function terminatedOf(pod: V1Pod | null, container: string): Terminated |
   const t = containerStatus(pod, container)?.state?.terminated;
   if (!t || typeof t.exitCode !== "number") return null;
   const disruption = pod?.status?.conditions?.find((c) => c.type === "DisruptionTarget" && c.status === "True");
-  // An evicted pod's container just sees SIGTERM; the pod's DisruptionTarget says why (C7).
-  const evicted = disruption?.reason === "EvictionByEvictionAPI" || pod?.status?.reason === "Evicted";
+  // An evicted pod's container just sees SIGTERM; the pod's DisruptionTarget says why (C7). A
+  // container that exited by itself (not by a signal, code < 128) was not ended by the eviction
+  // that came after (soak seed 20261202, runs 27/35/36: evicted at the exit, reported evicted).
+  const evicted = (disruption?.reason === "EvictionByEvictionAPI" || pod?.status?.reason === "Evicted") && t.exitCode >= 128;
   return {
     exitCode: t.exitCode,
     reason: evicted && t.reason !== "OOMKilled" ? "Evicted" : t.reason ?? null,

@@ -5,6 +5,7 @@
 import type { NamespaceView } from "../kube/informer-registry.ts";
 import type { RunObjects } from "../kube/objects.ts";
 import { ANNOTATION } from "../spec/labels.ts";
+import type { StreamItem } from "../claude/index.ts";
 import type { Claimed } from "./claim-run.ts";
 import { dispositionFor, endJob, settleCluster } from "./finish.ts";
 import type { JobDisposition } from "./finish.ts";
@@ -12,7 +13,7 @@ import { RunLog } from "./follow.ts";
 import { keepLease } from "./lease-keeper.ts";
 import type { LogTotals } from "./follow.ts";
 import { dateText, describePhase } from "./observe.ts";
-import type { Phase } from "./observe.ts";
+import type { Phase, Terminated } from "./observe.ts";
 import type { RunRequest } from "./request.ts";
 import { CONTAINER } from "./request.ts";
 import { emptyTimeline, markTimeline, statusFor } from "./status.ts";
@@ -110,28 +111,74 @@ async function conclude(c: Context, p: Pieces): Promise<{ report: RunReport; tot
   const abortReason = p.lostTo ?? reasonText(request.signal.reason);
   const aborted = request.signal.aborted || p.lostTo !== null;
   const detach = p.lostTo !== null || isDetachReason(abortReason);
-  const disposition = dispositionFor({ end: p.end, cancelled: aborted && !detach, shutdown: aborted && detach, retainJobs: request.config.retainJobs, abortReason });
+  const { end, shutdown } = shutdownView(p.end, aborted && detach, p.watch.snapshot().terminated);
+  const disposition = dispositionFor({ end, cancelled: aborted && !detach, shutdown, retainJobs: request.config.retainJobs, abortReason });
   const before = p.watch.snapshot();
   const ourReason = before.job?.metadata?.annotations?.[ANNOTATION.deleteReason] ?? null;
-  const deletedExternally = ourReason === null && (before.jobGone || Boolean(before.job?.metadata?.deletionTimestamp));
+  const deletedExternally = ourReason === null && (before.jobGone || Boolean(before.job?.metadata?.deletionTimestamp)
+    || await killedWithItsJob(objects, p.jobName, before.terminated, scope));
   if (disposition.action === "end") {
     await endJob(objects, p.jobName, disposition.reason, disposition.detail, scope);
     await p.watch.containerOverWithin(Math.min(request.config.graceSec * 1000 + 2_000, 10_000));
   }
   const settleMs = request.tuning?.logSettleMs ?? 1_000;
   if (p.watch.podName() && !p.log.started && p.watch.containerOver()) p.log.start(p.watch.podName() ?? "");
-  const totals = disposition.action === "leaveForAdoption" ? await p.log.stop() : await p.log.finish(settleMs);
-  const startEvidence = p.end.kind === "notStarted" ? await explainStart(objects, p.watch, p.jobName, scope) : null;
+  const read = disposition.action === "leaveForAdoption" ? await p.log.stop() : await p.log.finish(settleMs);
+  const totals = headless(p.transcript.items) ? { ...read, gaps: read.gaps + 1 } : read;
+  if (totals !== read) {
+    request.host.status({ type: "k8s.log.gap", level: "warn", starting: false,
+      message: `the log of Job ${p.jobName} was served without its beginning (Claude's init line): lines written before it was first read were rotated away on the node` });
+  }
+  if (totals.incomplete) {
+    // Say it where the operator looks, not only in resultJson (soak seed 2, soak-2-39: the pod was
+    // deleted with its log before the log was read, and nothing in the run said so).
+    request.host.status({ type: "k8s.log.incomplete", level: "warn", starting: false,
+      message: `the log of Job ${p.jobName} could not be read to its end (its pod or log was gone, or the API did not serve it in time): the transcript may be missing lines` });
+  }
+  const startEvidence = end.kind === "notStarted" ? await explainStart(objects, p.watch, p.jobName, scope) : null;
   await settleCluster({ objects, jobName: p.jobName, claim: c.claimed.claim, disposition, alreadyEnded: disposition.action === "end", leaseLost: p.lostTo !== null, signal: scope });
   const report = verdict({
-    end: p.end, items: p.transcript.items, ourDelete: disposition.action === "end" ? disposition.reason : null,
-    detachedBecause: disposition.action === "leaveForAdoption" && p.end.kind === "aborted" ? disposition.why : null,
+    end, items: p.transcript.items, ourDelete: disposition.action === "end" ? disposition.reason : null,
+    detachedBecause: disposition.action === "leaveForAdoption" && end.kind === "aborted" ? disposition.why : null,
     terminated: p.watch.snapshot().terminated, deletedExternally, startEvidence, logIncomplete: totals.incomplete,
     env: request.classify.env, requestedModel: request.config.model, resumedSessionId: request.classify.resumedSessionId,
     sessionParamsExtra: request.classify.sessionParamsExtra, timeoutSec: request.config.timeoutSec,
     scheduleTimeoutSec: request.config.scheduleTimeoutSec, jobName: p.jobName, now: new Date(),
   });
   return { report, totals, disposition };
+}
+
+/**
+ * Claude's stream-json always starts with its system/init event. A log whose first event is
+ * anything else lost its beginning before it was first read (the node rotated it away): the
+ * API cannot say so, the transcript can (soak seed 20261202, run 43: one line rotated, no gap).
+ */
+export function headless(items: readonly StreamItem[]): boolean {
+  const first = items.find((item) => item.kind === "event");
+  return first !== undefined && first.kind === "event" && !(first.event.type === "system" && first.event.subtype === "init");
+}
+
+/**
+ * A container stopped by a signal may have been stopped because someone deleted its Job: the pod's
+ * exit can reach the informers before the Job's deletion does, so ask the API (soak seed 2,
+ * soak-2-4: a Job deleted mid-run was reported as claude_terminated).
+ */
+async function killedWithItsJob(objects: RunObjects, jobName: string, terminated: Terminated | null, signal: AbortSignal): Promise<boolean> {
+  if (!terminated || !(terminated.exitCode === 143 || (terminated.exitCode === 137 && terminated.reason !== "OOMKilled"))) return false;
+  const job = await objects.getJob(jobName, { signal, deadlineMs: 5_000 }).catch(() => undefined);
+  if (job === undefined) return false;
+  return job === null || (Boolean(job.metadata?.deletionTimestamp) && !job.metadata?.annotations?.[ANNOTATION.deleteReason]);
+}
+
+/**
+ * A shutdown detaches the run only while its container is still running. Once the container's
+ * exit is known the run is over: it is finished here (log drained, verdict from the exit, Job
+ * cleaned up) rather than left for an adopter that would find a finished Job and nothing to
+ * follow (found by the soak: seed 1, run soak-1-7 was reported "cancelled" and its Job leaked).
+ */
+export function shutdownView(end: SuperviseEnd, shutdownAbort: boolean, terminated: Terminated | null): { end: SuperviseEnd; shutdown: boolean } {
+  if (!shutdownAbort || !terminated) return { end, shutdown: shutdownAbort };
+  return { end: end.kind === "aborted" ? { kind: "exited", terminated } : end, shutdown: false };
 }
 
 /** The Warning Events that explain why a pod did not start (FailedScheduling, Failed, BackOff). */

@@ -62,7 +62,7 @@ export async function supervise(input: SuperviseInput): Promise<SuperviseEnd> {
     const t = now();
     const end = decide(phase, last, t, settings, waitingSince);
     if (end) return end;
-    if (phase.kind === "podEnded" || phase.kind === "deleted") waitingSince ??= t;
+    if (phase.kind === "podEnded" || phase.kind === "deleted" || phase.kind === "jobFailed") waitingSince ??= t;
     const unreachable = health.check(t);
     if (unreachable) return { kind: "unreachable", error: unreachable, last };
     await watch.changed(nextWake(phase, t, settings, waitingSince));
@@ -73,7 +73,11 @@ export async function supervise(input: SuperviseInput): Promise<SuperviseEnd> {
 function decide(phase: Phase, last: Phase | null, t: number, s: SuperviseSettings, waitingSince: number | null): SuperviseEnd | null {
   switch (phase.kind) {
     case "exited": return { kind: "exited", terminated: phase.terminated };
-    case "jobFailed": return { kind: "jobFailed", reason: phase.reason, message: phase.message };
+    // The Failed condition can reach us before the pod does (separate watches): its exit and log
+    // are on their way, so give them the same moment as a pod that ended (soak seed 4242, runs
+    // 24/35/432/490/529: OOM-killed runs reported k8s_job_failed with none of their lines).
+    case "jobFailed":
+      return waitingSince !== null && t - waitingSince >= s.exitEvidenceMs ? { kind: "jobFailed", reason: phase.reason, message: phase.message } : null;
     case "podEnded":
       return waitingSince !== null && t - waitingSince >= s.exitEvidenceMs ? { kind: "podEnded", podPhase: phase.podPhase, reason: phase.reason } : null;
     case "deleted":

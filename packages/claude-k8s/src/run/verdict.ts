@@ -55,7 +55,9 @@ type Override = Partial<RunReport> & { errorCode: string; errorMessage: string }
 function overrideFor(input: VerdictInput, outcome: ClaudeRunOutcome): Override | null {
   const { end } = input;
   const succeeded = outcome.exitCode === 0 && outcome.errorCode === null;
-  if (input.detachedBecause && !input.terminated) {
+  // Detached means the Job and Lease were left for an adopter, which reports the result; an exit
+  // seen while detaching does not make this run the one that reports it (soak seed 2, soak-2-15).
+  if (input.detachedBecause) {
     return { errorCode: "k8s_run_detached", exitCode: null, errorMessage: `This run stopped following its Job because ${input.detachedBecause}; the Job ${input.jobName} and the agent's Lease were left running, so a later run for the same task and session adopts it and reports its result.` };
   }
   if (input.ourDelete === "timeout" || end.kind === "deadline") {
@@ -80,7 +82,10 @@ function overrideFor(input: VerdictInput, outcome: ClaudeRunOutcome): Override |
     if (end.reason === "DeadlineExceeded") return { errorCode: "timeout", timedOut: true, errorMessage: `The Job hit its activeDeadlineSeconds backstop before the container reported an exit: ${end.message}` };
     return { errorCode: "k8s_job_failed", errorMessage: `The Job ${input.jobName} failed (${end.reason}${end.message ? `: ${end.message}` : ""}) before its container reported an exit.` };
   }
-  if (end.kind === "podEnded" && !input.terminated) {
+  // A Succeeded pod means every container exited 0: with Claude's own success, nothing failed
+  // (soak seed 2, soak-2-69: the pod was evicted right after it succeeded, before its terminated
+  // state was seen, and the run was reported as k8s_pod_failed).
+  if (end.kind === "podEnded" && !input.terminated && !(end.podPhase === "Succeeded" && succeeded)) {
     return { errorCode: "k8s_pod_failed", errorMessage: `The pod ended (${end.podPhase}${end.reason ? `, ${end.reason}` : ""}) but its container never reported an exit status.` };
   }
   return null;

@@ -46,8 +46,17 @@ export class JobController {
   }
 
   #onJob(event: StoreEvent): void {
-    if (event.type === "DELETED") this.#lagStartedAt.delete(event.object.metadata.uid ?? "");
-    else this.#queue.add(keyOf(event.object.metadata.namespace, event.object.metadata.name));
+    if (event.type !== "DELETED") {
+      this.#queue.add(keyOf(event.object.metadata.namespace, event.object.metadata.name));
+      return;
+    }
+    const uid = event.object.metadata.uid ?? "";
+    this.#lagStartedAt.delete(uid);
+    // Its pods may see no further event (e.g. one already terminating, or finished): release
+    // their tracking finalizers now, or they would stay Terminating forever.
+    const namespace = event.object.metadata.namespace;
+    const selector = { labelSelector: `batch.kubernetes.io/controller-uid=${uid}` };
+    for (const pod of this.#store.list(PODS, namespace, selector).items) this.#onPod({ object: pod });
   }
 
   #onPod(event: Pick<StoreEvent, "object">): void {
