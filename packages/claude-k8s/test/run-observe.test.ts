@@ -7,6 +7,7 @@ import { observe, terminatedOf } from "../src/run/observe.ts";
 import type { ObserveInput, Phase } from "../src/run/observe.ts";
 import { dispositionFor } from "../src/run/finish.ts";
 import { verdict } from "../src/run/verdict.ts";
+import { parseStreamJson } from "../src/claude/index.ts";
 import type { VerdictInput } from "../src/run/verdict.ts";
 
 const C = "claude";
@@ -87,4 +88,15 @@ test("verdict: the cluster's facts name the cause", () => {
   assert.match(unsched.errorMessage ?? "", /FailedScheduling: 0\/1 nodes are available/);
   assert.match(unsched.errorMessage ?? "", /left in place/);
   assert.equal(verdict(verdictInput({ end: { kind: "unreachable", error: "ECONNREFUSED", last: null } })).errorCode, "k8s_api_unreachable");
+});
+
+test("observe: a completed Job whose pod vanished unseen ends like an ended pod, not as pending (soak 4242/459)", () => {
+  const complete = job({ succeeded: 1, conditions: [{ type: "SuccessCriteriaMet", status: "True" }, { type: "Complete", status: "True" }] });
+  assert.deepEqual(observe(input({ job: complete, pod: null })), { kind: "podEnded", podPhase: "Succeeded", reason: "JobComplete" });
+});
+
+test("verdict: Claude's own failure result outranks a missing exit status (soak 4242/694)", () => {
+  const items = parseStreamJson('{"type":"result","subtype":"error_during_execution","is_error":true,"result":"boom","session_id":"s1","usage":{"input_tokens":1,"output_tokens":1}}\n');
+  const report = verdict(verdictInput({ items, end: { kind: "podEnded", podPhase: "Failed", reason: null } }));
+  assert.equal(report.errorCode, "claude_failed", String(report.errorMessage));
 });

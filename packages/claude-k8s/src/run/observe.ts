@@ -55,6 +55,9 @@ export function observe(input: ObserveInput): Phase {
   if (podPhase === "Succeeded" || podPhase === "Failed") return { kind: "podEnded", podPhase, reason: pod?.status?.reason ?? null };
   const failed = failedCondition(job);
   if (failed && !isPodActive(pod)) return { kind: "jobFailed", ...failed };
+  // The Job completed but its pod is gone unseen (deleted at the exit): the container succeeded by
+  // the Job's account; wait for its status as for an ended pod, never for the start deadline.
+  if (completeCondition(job) && !isPodActive(pod)) return { kind: "podEnded", podPhase: "Succeeded", reason: "JobComplete" };
   if (!pod || !pod.spec?.nodeName) return { kind: "pending", block: pod ? schedulingBlock(pod) : null };
   const status = containerStatus(pod, input.container);
   const running = status?.state?.running;
@@ -91,6 +94,12 @@ const FAILED_TYPES = new Set(["Failed", "FailureTarget"]);
 function failedCondition(job: V1Job | null): { reason: string; message: string } | null {
   const c = job?.status?.conditions?.find((x) => FAILED_TYPES.has(x.type) && x.status === "True");
   return c ? { reason: c.reason ?? c.type, message: c.message ?? "" } : null;
+}
+
+const COMPLETE_TYPES = new Set(["Complete", "SuccessCriteriaMet"]);
+
+function completeCondition(job: V1Job | null): boolean {
+  return (job?.status?.conditions ?? []).some((x) => COMPLETE_TYPES.has(x.type) && x.status === "True");
 }
 
 /** A pod that may still run or report its container (not terminal). */

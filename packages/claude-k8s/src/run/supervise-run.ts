@@ -122,6 +122,7 @@ async function conclude(c: Context, p: Pieces): Promise<{ report: RunReport; tot
     await p.watch.containerOverWithin(Math.min(request.config.graceSec * 1000 + 2_000, 10_000));
   }
   const settleMs = request.tuning?.logSettleMs ?? 1_000;
+  if (!p.log.started && disposition.action !== "leaveForAdoption") await p.watch.findPod();
   if (p.watch.podName() && !p.log.started && p.watch.containerOver()) p.log.start(p.watch.podName() ?? "");
   const read = disposition.action === "leaveForAdoption" ? await p.log.stop() : await p.log.finish(settleMs);
   const totals = headless(p.transcript.items) ? { ...read, gaps: read.gaps + 1 } : read;

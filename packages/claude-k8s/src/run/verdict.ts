@@ -85,7 +85,10 @@ function overrideFor(input: VerdictInput, outcome: ClaudeRunOutcome): Override |
   // A Succeeded pod means every container exited 0: with Claude's own success, nothing failed
   // (soak seed 2, soak-2-69: the pod was evicted right after it succeeded, before its terminated
   // state was seen, and the run was reported as k8s_pod_failed).
-  if (end.kind === "podEnded" && !input.terminated && !(end.podPhase === "Succeeded" && succeeded)) {
+  // Claude's own failure result names the cause better than a missing exit status (soak seed 4242,
+  // run 694: the pod was deleted at its exit; Claude had reported its failure).
+  const claudeReportedFailure = outcome.resultJson !== null && outcome.errorCode !== null;
+  if (end.kind === "podEnded" && !input.terminated && !(end.podPhase === "Succeeded" && succeeded) && !claudeReportedFailure) {
     return { errorCode: "k8s_pod_failed", errorMessage: `The pod ended (${end.podPhase}${end.reason ? `, ${end.reason}` : ""}) but its container never reported an exit status.` };
   }
   return null;

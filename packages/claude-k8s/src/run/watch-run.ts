@@ -90,6 +90,14 @@ export class RunWatch {
     return this.terminated !== null || this.jobGone;
   }
 
+  /** When the informer never showed the Job's pod (a watch gap), asks the API for it once. */
+  async findPod(): Promise<void> {
+    if (this.pod) return;
+    const pods = await this.objects.listPods(`batch.kubernetes.io/job-name=${this.jobName}`, { signal: this.signal, deadlineMs: 5_000 }).catch(() => []);
+    const newest = pods.sort((a, b) => timeMs(b.metadata?.creationTimestamp) - timeMs(a.metadata?.creationTimestamp))[0];
+    if (newest) this.capture(newest);
+  }
+
   /** Asks the API directly whether the Job exists (the cache can be stale). True when the
    * API answered (either way); false when it could not be read. */
   async confirmJob(): Promise<boolean> {
