@@ -101,12 +101,20 @@ async function adoptOrRefuse(input: { request: RunRequest; objects: RunObjects; 
   return { kind: "claimed", job: adopted, claim, adopted: true, secretOwned: true };
 }
 
-/** The Lease to take over when the Job's follower is gone, or "alive" when it answers (or is here). */
+/** The Lease to take over when the Job's follower is gone, or "alive" when it answers (or is here).
+ * A Lease that changes under the ping (its holder releasing it, another contender) is read again. */
 async function orphanedLease(objects: RunObjects, jobName: string, lease: V1Lease | null, signal: AbortSignal): Promise<V1Lease | null | "alive"> {
   if (isFollowedHere(jobName)) return "alive";
-  if (lease === null || isReleasedForAdoption(lease)) return lease;
-  const silent = await pingHolder(objects, lease, signal).catch(() => null);
-  return silent ?? "alive";
+  let current = lease;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (current === null || isReleasedForAdoption(current)) return current;
+    const answer = await pingHolder(objects, current, signal).catch(() => "alive" as const);
+    if (answer !== "changed") return answer;
+    const fresh = await objects.getLease(current.metadata?.name ?? "", { signal, deadlineMs: 5_000 }).catch(() => "unreadable" as const);
+    if (fresh === "unreadable") return "alive"; // unknown is not orphaned
+    current = fresh;
+  }
+  return "alive";
 }
 
 function blockedMessage(job: V1Job, namespace: string, why: string): string {

@@ -86,33 +86,46 @@ async function answer(input: { objects: RunObjects; claim: Claim; signal: AbortS
 
 /**
  * Asks the holder of `lease` whether it is alive. Resolves to the Lease as last read when no
- * answer came (the holder is gone; take over from that version), or null when it answered.
+ * answer came (the holder is gone; take over from that version), "alive" when it answered, or
+ * "changed" when the Lease changed before the ping was written (read it again and decide again).
  */
-export async function pingHolder(objects: RunObjects, lease: V1Lease, signal: AbortSignal): Promise<V1Lease | null> {
+export async function pingHolder(objects: RunObjects, lease: V1Lease, signal: AbortSignal): Promise<V1Lease | "alive" | "changed"> {
   const token = `${Date.now().toString(36)}-${randomBytes(4).toString("hex")}`;
   const body: V1Lease = { ...lease, metadata: { ...lease.metadata, annotations: { ...lease.metadata?.annotations, [PING_ANNOTATION]: token } } };
   let written: V1Lease;
   try {
     written = await objects.replaceLease(body, { signal });
   } catch (error) {
-    if (isConflict(error) || isNotFound(error)) return null; // someone else is writing: treat as alive, the caller refuses
+    if (isConflict(error) || isNotFound(error)) return "changed";
     throw error;
   }
   const until = Date.now() + PING_WAIT_MS;
   while (Date.now() < until) {
     await abortableSleep(250, signal);
     const now = await objects.getLease(written.metadata?.name ?? "", { signal, deadlineMs: 2_000 });
-    if (!now) return null;
-    if (now.metadata?.annotations?.[PONG_ANNOTATION] === token || now.spec?.holderIdentity !== written.spec?.holderIdentity) return null;
+    if (!now) return "changed";
+    if (now.metadata?.annotations?.[PONG_ANNOTATION] === token || now.spec?.holderIdentity !== written.spec?.holderIdentity) return "alive";
+    if (isReleasedForAdoption(now)) return now;
     written = now;
   }
   return written;
 }
 
-/** On leaving a Job for adoption: mark the Lease released so the next run adopts without a ping. */
+/** On leaving a Job for adoption: mark the Lease released so the next run adopts without a ping.
+ * A 409 (a contender's ping landed first) is retried on a fresh read while the Lease is still ours. */
 export async function releaseForAdoption(objects: RunObjects, claim: Claim, runId: string, signal: AbortSignal): Promise<void> {
-  const body: V1Lease = { ...claim.lease, metadata: { ...claim.lease.metadata, annotations: { ...claim.lease.metadata?.annotations, [RELEASED_ANNOTATION]: runId } } };
-  await objects.replaceLease(body, { signal }).then((lease) => { claim.lease = lease; }, () => undefined);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const body: V1Lease = { ...claim.lease, metadata: { ...claim.lease.metadata, annotations: { ...claim.lease.metadata?.annotations, [RELEASED_ANNOTATION]: runId } } };
+    try {
+      claim.lease = await objects.replaceLease(body, { signal });
+      return;
+    } catch (error) {
+      if (!isConflict(error)) return;
+      const fresh = await objects.getLease(claim.leaseName, { signal, deadlineMs: 5_000 }).catch(() => null);
+      if (!fresh || fresh.spec?.holderIdentity !== runId) return;
+      claim.lease = fresh;
+    }
+  }
 }
 
 export function isReleasedForAdoption(lease: V1Lease): boolean {
