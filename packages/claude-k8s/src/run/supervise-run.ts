@@ -12,7 +12,7 @@ import type { JobDisposition } from "./finish.ts";
 import { RunLog } from "./follow.ts";
 import { keepLease } from "./lease-keeper.ts";
 import type { LogTotals } from "./follow.ts";
-import { dateText, describePhase } from "./observe.ts";
+import { dateText, describePhase, observe } from "./observe.ts";
 import type { Phase, Terminated } from "./observe.ts";
 import type { RunRequest } from "./request.ts";
 import { CONTAINER } from "./request.ts";
@@ -117,14 +117,22 @@ async function conclude(c: Context, p: Pieces): Promise<{ report: RunReport; tot
   const ourReason = before.job?.metadata?.annotations?.[ANNOTATION.deleteReason] ?? null;
   const deletedExternally = ourReason === null && (before.jobGone || Boolean(before.job?.metadata?.deletionTimestamp)
     || await killedWithItsJob(objects, p.jobName, before.terminated, scope));
+  if (!p.log.started && disposition.action !== "leaveForAdoption") {
+    // The informers may never have shown the pod (a watch gap): find it before anything is
+    // deleted, so its log is read while the pod still exists (soak 4242/30, /145).
+    await p.watch.findPod();
+    startLogIfReady(p.log, p.watch, observe(p.watch.snapshot()));
+  }
   if (disposition.action === "end") {
     await endJob(objects, p.jobName, disposition.reason, disposition.detail, scope);
     await p.watch.containerOverWithin(Math.min(request.config.graceSec * 1000 + 2_000, 10_000));
   }
   const settleMs = request.tuning?.logSettleMs ?? 1_000;
-  if (!p.log.started && disposition.action !== "leaveForAdoption") await p.watch.findPod();
   if (p.watch.podName() && !p.log.started && p.watch.containerOver()) p.log.start(p.watch.podName() ?? "");
-  const read = disposition.action === "leaveForAdoption" ? await p.log.stop() : await p.log.finish(settleMs);
+  const followed = disposition.action === "leaveForAdoption" ? await p.log.stop() : await p.log.finish(settleMs);
+  // A container that ran but whose log was never read lost its output: say so, never pass silently.
+  const neverRead = disposition.action !== "leaveForAdoption" && !p.log.started && p.watch.snapshot().terminated !== null;
+  const read = neverRead ? { ...followed, incomplete: true } : followed;
   const totals = headless(p.transcript.items) ? { ...read, gaps: read.gaps + 1 } : read;
   if (totals !== read) {
     request.host.status({ type: "k8s.log.gap", level: "warn", starting: false,
