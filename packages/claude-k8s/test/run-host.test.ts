@@ -76,7 +76,7 @@ test("R11: a watch cache that lags the create (slow watches) is not taken for a 
   }
 });
 
-test("three runs at once share one pair of watches; after they return nothing is left open", async () => {
+test("three runs at once share one set of watches (Jobs, pods, Leases); after they return nothing is left open", async () => {
   const handles = ["agent-a", "agent-b", "agent-c"].map((agentId) => runContext(agentConfig(world), { agentId }));
   const runs = handles.map((h) => run(h));
   await waitFor(() => handles.every((h) => h.record.dispatched === 1), 30_000, "three Jobs");
