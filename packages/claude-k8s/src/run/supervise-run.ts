@@ -11,6 +11,7 @@ import { dispositionFor, endJob, settleCluster } from "./finish.ts";
 import type { JobDisposition } from "./finish.ts";
 import { RunLog } from "./follow.ts";
 import { keepLease } from "./lease-keeper.ts";
+import type { LeaseKeeper } from "./lease-keeper.ts";
 import type { LogTotals } from "./follow.ts";
 import { dateText, describePhase, observe } from "./observe.ts";
 import type { Phase, Terminated } from "./observe.ts";
@@ -75,7 +76,7 @@ export async function superviseRun(c: Context): Promise<RunReport> {
         startLogIfReady(log, watch, phase);
       },
     });
-    const concluded = await conclude(c, { end, watch, log, transcript, jobName, lostTo: reasonOf(lost.signal) });
+    const concluded = await conclude(c, { end, watch, log, transcript, jobName, lostTo: reasonOf(lost.signal), keeper });
     timeline = { ...timeline, pod: watch.podName() ?? timeline.pod, finished: new Date().toISOString() };
     return withDetails(concluded.report, { request, jobName, timeline, totals: concluded.totals, transcript, disposition: concluded.disposition, adopted: claimed.adopted });
   } finally {
@@ -104,7 +105,7 @@ function superviseSettings(request: RunRequest) {
   };
 }
 
-type Pieces = { end: SuperviseEnd; watch: RunWatch; log: RunLog; transcript: Transcript; jobName: string; lostTo: string | null };
+type Pieces = { end: SuperviseEnd; watch: RunWatch; log: RunLog; transcript: Transcript; jobName: string; lostTo: string | null; keeper: LeaseKeeper };
 
 async function conclude(c: Context, p: Pieces): Promise<{ report: RunReport; totals: LogTotals; disposition: JobDisposition }> {
   const { request, objects, scope } = c;
@@ -113,6 +114,9 @@ async function conclude(c: Context, p: Pieces): Promise<{ report: RunReport; tot
   const detach = p.lostTo !== null || isDetachReason(abortReason);
   const { end, shutdown } = shutdownView(p.end, aborted && detach, p.watch.snapshot().terminated);
   const disposition = dispositionFor({ end, cancelled: aborted && !detach, shutdown, retainJobs: request.config.retainJobs, abortReason });
+  // A run leaving its Job for adoption stops answering liveness pings at once: an adopter that
+  // pings while this run is still winding down must hear nothing (soak 777/366, /758, /778).
+  if (disposition.action === "leaveForAdoption") p.keeper.stop();
   const before = p.watch.snapshot();
   const ourReason = before.job?.metadata?.annotations?.[ANNOTATION.deleteReason] ?? null;
   const deletedExternally = ourReason === null && (before.jobGone || Boolean(before.job?.metadata?.deletionTimestamp)
