@@ -2,24 +2,13 @@
 // failing with 5xx across the exit (the final reads outlast it, the last attempt a real one),
 // final reads cut again and again (backoff reset by progress), a slow consumer (its time is not
 // the drain's), and an outage longer than the cap (a gap, reported).
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHttpLogTransport, LogTransportError } from "../src/run/log-transport.ts";
 import type { LogTransport } from "../src/run/log-transport.ts";
-import { ScriptedPods, follow, kinds, startWorld } from "./run-logs-support.ts";
-import type { World } from "./run-logs-support.ts";
+import { follow, kinds, useScriptedWorld } from "./run-logs-support.ts";
 
-const pods = new ScriptedPods();
-let world: World;
-
-before(async () => {
-  world = await startWorld({ runtime: false, logSource: pods.source });
-});
-
-after(async () => {
-  world.sim.faults.clear();
-  await world.sim.stop();
-});
+const { pods, world } = useScriptedWorld();
 
 const T = BigInt(Date.parse("2026-01-01T00:00:10Z")) * 1_000_000n;
 const MS = 1_000_000n;

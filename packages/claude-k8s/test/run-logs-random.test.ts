@@ -4,22 +4,12 @@
 // Every line must arrive exactly once (in write order while steps stay under the one-second
 // lookback), with no gap reported. Timing varies from run to run; the property must hold for
 // every interleaving.
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ScriptedPods, follow, startWorld } from "./run-logs-support.ts";
-import type { ScriptedLog, World } from "./run-logs-support.ts";
+import { follow, useScriptedWorld } from "./run-logs-support.ts";
+import type { ScriptedLog } from "./run-logs-support.ts";
 
-const pods = new ScriptedPods();
-let world: World;
-
-before(async () => {
-  world = await startWorld({ runtime: false, logSource: pods.source });
-});
-
-after(async () => {
-  world.sim.faults.clear();
-  await world.sim.stop();
-});
+const { pods, world } = useScriptedWorld();
 
 /** Deterministic PRNG (mulberry32). */
 function random(seed: number): () => number {

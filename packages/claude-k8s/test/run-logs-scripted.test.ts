@@ -2,24 +2,13 @@
 // can share one): exact resume across cuts inside a group of equal timestamps (L2) with the
 // sinceTime sent on each reconnect checked, UTF-8 split at odd byte counts and a 500 KB line cut
 // mid-way (L6, L7), and a gap when the boundary lines are rotated away (L10).
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHttpLogTransport, LogTransportError } from "../src/run/log-transport.ts";
 import type { LogTransport } from "../src/run/log-transport.ts";
-import { ScriptedLog, ScriptedPods, follow, kinds, logPaths, startWorld } from "./run-logs-support.ts";
-import type { World } from "./run-logs-support.ts";
+import { follow, kinds, logPaths, ScriptedLog, useScriptedWorld } from "./run-logs-support.ts";
 
-const pods = new ScriptedPods();
-let world: World;
-
-before(async () => {
-  world = await startWorld({ runtime: false, logSource: pods.source });
-});
-
-after(async () => {
-  world.sim.faults.clear();
-  await world.sim.stop();
-});
+const { pods, world } = useScriptedWorld();
 
 // 2024-01-01T00:00:10Z in ns.
 const T = BigInt(Date.parse("2024-01-01T00:00:10Z")) * 1_000_000n;

@@ -1,22 +1,12 @@
 // The follower against kube-sim serving scripted logs whose stamps real nodes write: in a zone
 // offset (nodes not on UTC), out of order within one connection (stdout and stderr stamped apart,
 // a clock stepped back), and rotated away under a reconnect (L10), which must be a gap.
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ScriptedPods, follow, kinds, logPaths, startWorld } from "./run-logs-support.ts";
-import type { ScriptedLog, World } from "./run-logs-support.ts";
+import { follow, kinds, logPaths, useScriptedWorld } from "./run-logs-support.ts";
+import type { ScriptedLog } from "./run-logs-support.ts";
 
-const pods = new ScriptedPods();
-let world: World;
-
-before(async () => {
-  world = await startWorld({ runtime: false, logSource: pods.source });
-});
-
-after(async () => {
-  world.sim.faults.clear();
-  await world.sim.stop();
-});
+const { pods, world } = useScriptedWorld();
 
 // 2026-01-01T00:00:10Z in ns; MS = one millisecond, US = one microsecond.
 const T = BigInt(Date.parse("2026-01-01T00:00:10Z")) * 1_000_000n;

@@ -1,6 +1,7 @@
 // Shared by the run-logs tests: a kube-sim with real processes (or a scripted log source), pods
 // running a shell script, the follower driven to completion with everything it reported, and a
 // scripted container log whose timestamps the test chooses.
+import { after, before } from "node:test";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { startKubeSim } from "kube-sim";
 import type { ContainerLog, KubeSim, KubeSimOptions, LogLine, LogSource } from "kube-sim";
@@ -17,6 +18,23 @@ export async function startWorld(options: KubeSimOptions = {}): Promise<World> {
 }
 
 /** A pod whose one container `main` runs `script` with the host's sh (image busybox). */
+/**
+ * For a test file: an API-only kube-sim serving the logs of `pods` (scripted by each test),
+ * started before the file's tests and stopped after them. `world` is filled in by then.
+ */
+export function useScriptedWorld(): { pods: ScriptedPods; world: World } {
+  const pods = new ScriptedPods();
+  const world = {} as World;
+  before(async () => {
+    Object.assign(world, await startWorld({ runtime: false, logSource: pods.source }));
+  });
+  after(async () => {
+    world.sim.faults.clear();
+    await world.sim.stop();
+  });
+  return { pods, world };
+}
+
 export async function runPod(world: World, name: string, script: string): Promise<void> {
   await world.core.createNamespacedPod({ namespace: "default", body: { metadata: { name },
     spec: { restartPolicy: "Never", terminationGracePeriodSeconds: 0,
