@@ -10,6 +10,7 @@ import { LOOKBACK_SECONDS, START_CURSOR, WINDOW_SECONDS, admit, advance, beginRe
 import type { LogCursor, LogGap, StampedLine } from "../src/run/log-cursor.ts";
 import { compareInstants, parseInstant } from "../src/run/log-stamp.ts";
 import type { Instant } from "../src/run/log-stamp.ts";
+import { prng as random } from "../soak/schedule.ts"; // mulberry32: a failure names its seed and reproduces
 
 const EPOCH_2024 = Date.UTC(2024, 0, 1) / 1000;
 
@@ -211,17 +212,6 @@ test("the cursor survives JSON (a caller may store it); an older shape is not ta
 });
 
 // ---- a seeded model check ----------------------------------------------------------------------
-
-/** Deterministic PRNG (mulberry32), so a failure names its seed and reproduces. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 type ModelLine = { instant: Instant; timestamp: string; text: string };
 

@@ -8,19 +8,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { follow, useScriptedWorld } from "./run-logs-support.ts";
 import type { ScriptedLog } from "./run-logs-support.ts";
+import { prng as random } from "../soak/schedule.ts"; // mulberry32, seeded
 
 const { pods, world } = useScriptedWorld();
-
-/** Deterministic PRNG (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** Writes up to `total` lines in bursts; no stamp falls more than `maxBackNs` behind the latest one. */
 function writer(log: ScriptedLog, rand: () => number, total: number, zone: string, maxBackNs: bigint): () => void {

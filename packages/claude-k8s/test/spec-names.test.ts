@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { prng } from "../soak/schedule.ts"; // mulberry32, so a failure reproduces
 import {
   agentDirName, agentLeaseName, dnsFragment, isDnsLabel, isLabelValue, jobName, runSecretName, toLabelValue,
 } from "../src/spec/names.ts";
@@ -64,18 +65,6 @@ test("names: the hash covers the raw ids, NUL separated", () => {
   assert.notEqual(jobName("a.b", "c"), jobName("a_b", "c"));
   assert.equal(jobName("agent", "run"), jobName("agent", "run"), "deterministic");
 });
-
-/** A small seeded PRNG (mulberry32), so a failure reproduces. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomId(next: () => number, length: number): string {
   const alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.$/ é🤖";
